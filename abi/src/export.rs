@@ -1,0 +1,212 @@
+//! The plugin side: serve a set of functions as the pack's root module.
+
+use std::collections::{HashMap, HashSet};
+use std::ffi::CStr;
+use std::sync::{Arc, OnceLock};
+
+use abi_stable::prefix_type::PrefixTypeTrait;
+use abi_stable::std_types::{RResult, RStr, RString};
+use dfpack_common::catch_panic;
+use datafusion::catalog::TableFunctionImpl;
+use datafusion::logical_expr::{Documentation, ScalarUDF};
+use datafusion_ffi::udf::FFI_ScalarUDF;
+use datafusion_ffi::udtf::FFI_TableFunction;
+
+use crate::guard::{GuardedScalarUdf, GuardedTableFunction};
+use crate::introspection::{FunctionInfo, PackFunctionsFunction, PackManifestFunction};
+use crate::manifest::{BuildVersions, ExportEntry, ExportKind, PackManifest};
+use crate::module::{LogicalCodecHandle, PackModule, PackModuleRef, ScalarUdfHandle, TableFunctionHandle};
+use crate::runtime;
+
+/// A table function a pack exports, with the documentation that
+/// `pack_functions()` shows (table functions have no `documentation()` of their own).
+#[derive(Debug, Clone)]
+pub struct TableFunctionExport {
+    pub name: String,
+    pub function: Arc<dyn TableFunctionImpl>,
+    pub documentation: Documentation,
+}
+
+/// What a pack exports. `serve` turns it into the root module.
+#[derive(Debug)]
+pub struct PackExports {
+    pack_name: String,
+    pack_version: String,
+    scalar_udfs: Vec<Arc<ScalarUDF>>,
+    table_functions: Vec<TableFunctionExport>,
+}
+
+impl PackExports {
+    pub fn new(pack_name: impl Into<String>, pack_version: impl Into<String>) -> Self {
+        PackExports {
+            pack_name: pack_name.into(),
+            pack_version: pack_version.into(),
+            scalar_udfs: Vec::new(),
+            table_functions: Vec::new(),
+        }
+    }
+
+    pub fn with_scalar_udfs(mut self, udfs: impl IntoIterator<Item = Arc<ScalarUDF>>) -> Self {
+        self.scalar_udfs.extend(udfs);
+        self
+    }
+
+    pub fn with_table_functions(
+        mut self,
+        functions: impl IntoIterator<Item = TableFunctionExport>,
+    ) -> Self {
+        self.table_functions.extend(functions);
+        self
+    }
+
+    /// Serves these exports (plus `pack_manifest()` and `pack_functions()`) as
+    /// this image's root module. Call it once, from `#[export_root_module]`.
+    pub fn serve(self) -> PackModuleRef {
+        self.serve_with_manifest(manifest)
+    }
+
+    /// Like [`serve`](Self::serve), with another manifest function. Test packs
+    /// use it to misreport their versions; real packs use `serve`.
+    pub fn serve_with_manifest(
+        self,
+        manifest_fn: extern "C" fn() -> RResult<PackManifest, RString>,
+    ) -> PackModuleRef {
+        let _ = SERVED.set(Served::build(self));
+        PackModule { manifest: manifest_fn, scalar_udf, table_function }.leak_into_prefix()
+    }
+}
+
+/// The exports of this image, once served. A failure (two exports with one
+/// name) is kept and reported by every entry point, so the loader refuses the pack.
+static SERVED: OnceLock<Result<Served, String>> = OnceLock::new();
+
+struct Served {
+    manifest: PackManifest,
+    scalar_udfs: HashMap<String, Arc<ScalarUDF>>,
+    table_functions: HashMap<String, Arc<dyn TableFunctionImpl>>,
+}
+
+impl Served {
+    fn build(exports: PackExports) -> Result<Served, String> {
+        let PackExports { pack_name, pack_version, scalar_udfs, mut table_functions } = exports;
+
+        let scalar_names = scalar_udfs.iter().flat_map(|udf| {
+            std::iter::once(udf.name().to_string()).chain(udf.aliases().iter().cloned())
+        });
+        let table_names = table_functions
+            .iter()
+            .map(|export| export.name.clone())
+            .chain([PackManifestFunction::NAME.to_string(), PackFunctionsFunction::NAME.to_string()]);
+        let entries: Vec<ExportEntry> = scalar_names
+            .map(|name| ExportEntry { name: name.into(), kind: ExportKind::ScalarUdf })
+            .chain(table_names.map(|name| ExportEntry { name: name.into(), kind: ExportKind::TableFunction }))
+            .collect();
+        let mut seen = HashSet::new();
+        if let Some(duplicate) = entries.iter().find(|entry| !seen.insert(entry.name.as_str())) {
+            return Err(format!("the pack exports two functions named '{}'", duplicate.name));
+        }
+
+        let versions = BuildVersions::current();
+        let manifest = PackManifest {
+            pack_name: pack_name.into(),
+            pack_version: pack_version.into(),
+            abi_major: versions.abi_major,
+            abi_minor: versions.abi_minor,
+            ffi_major: versions.ffi_major,
+            datafusion_version: versions.datafusion_version.into(),
+            arrow_version: versions.arrow_version.into(),
+            target: versions.target.into(),
+            path: image_path().into(),
+            exports: entries.into_iter().collect(),
+        };
+
+        // The introspection functions describe the whole pack, themselves included.
+        table_functions.push(PackManifestFunction::export(manifest.clone()));
+        let infos: Vec<FunctionInfo> = scalar_udfs
+            .iter()
+            .map(|udf| FunctionInfo::of_scalar(udf))
+            .chain(table_functions.iter().map(FunctionInfo::of_table))
+            .chain([FunctionInfo::of_table(&PackFunctionsFunction::export(Vec::new()))])
+            .collect();
+        table_functions.push(PackFunctionsFunction::export(infos));
+
+        let mut by_name = HashMap::new();
+        for udf in scalar_udfs {
+            let guarded = Arc::new(GuardedScalarUdf::wrap(Arc::clone(&udf)));
+            for name in std::iter::once(udf.name()).chain(udf.aliases().iter().map(String::as_str)) {
+                by_name.insert(name.to_string(), Arc::clone(&guarded));
+            }
+        }
+        let scalar_udfs = by_name;
+        let table_functions = table_functions
+            .into_iter()
+            .map(|export| {
+                let guarded: Arc<dyn TableFunctionImpl> =
+                    Arc::new(GuardedTableFunction::new(export.name.clone(), export.function));
+                (export.name, guarded)
+            })
+            .collect();
+        Ok(Served { manifest, scalar_udfs, table_functions })
+    }
+}
+
+fn served() -> Result<&'static Served, String> {
+    match SERVED.get() {
+        Some(Ok(served)) => Ok(served),
+        Some(Err(reason)) => Err(reason.clone()),
+        None => Err("the pack's exports were never served".to_string()),
+    }
+}
+
+/// Runs an entry point behind the panic guard, flattening both failure paths into
+/// the message the host will see.
+fn entry_point<T>(context: &str, f: impl FnOnce() -> Result<T, String>) -> RResult<T, RString> {
+    match catch_panic(context, f) {
+        Ok(Ok(value)) => RResult::ROk(value),
+        Ok(Err(message)) => RResult::RErr(message.into()),
+        Err(panic) => RResult::RErr(panic.to_string().into()),
+    }
+}
+
+/// The standard manifest entry point: what this image serves, as built.
+pub extern "C" fn manifest() -> RResult<PackManifest, RString> {
+    entry_point("manifest", || Ok(served()?.manifest.clone()))
+}
+
+extern "C" fn scalar_udf(name: RStr<'_>) -> RResult<ScalarUdfHandle, RString> {
+    entry_point("scalar_udf", || {
+        let udf = served()?
+            .scalar_udfs
+            .get(name.as_str())
+            .ok_or_else(|| format!("the pack exports no scalar function '{name}'"))?;
+        Ok(ScalarUdfHandle { ffi: FFI_ScalarUDF::from(Arc::clone(udf)) })
+    })
+}
+
+extern "C" fn table_function(
+    name: RStr<'_>,
+    codec: LogicalCodecHandle,
+) -> RResult<TableFunctionHandle, RString> {
+    entry_point("table_function", || {
+        let function = served()?
+            .table_functions
+            .get(name.as_str())
+            .ok_or_else(|| format!("the pack exports no table function '{name}'"))?;
+        let ffi = FFI_TableFunction::new_with_ffi_codec(Arc::clone(function), runtime::handle(), codec.ffi);
+        Ok(TableFunctionHandle { ffi })
+    })
+}
+
+/// The path of the image this code is linked into, as the dynamic loader sees it.
+fn image_path() -> String {
+    static ANCHOR: u8 = 0;
+    let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
+    // SAFETY: dladdr only reads the loader's tables; the address is a static of this image.
+    let found = unsafe { libc::dladdr(std::ptr::addr_of!(ANCHOR).cast(), &mut info) };
+    if found == 0 || info.dli_fname.is_null() {
+        return String::new();
+    }
+    // SAFETY: dli_fname is a NUL-terminated string owned by the dynamic loader.
+    let path = unsafe { CStr::from_ptr(info.dli_fname) }.to_string_lossy().into_owned();
+    std::fs::canonicalize(&path).map(|p| p.display().to_string()).unwrap_or(path)
+}

@@ -1,0 +1,18 @@
+//! The dfpack plugin interface, shared by the plugin side and the host side.
+//!
+//! - [`module`]: the abi_stable root module every pack exports (a prefix type, so later
+//!   pack versions can append constructors without breaking older hosts).
+//! - [`manifest`]: what a pack says about itself, readable before any FFI struct is touched.
+//! - [`export`]: the plugin side: serve a set of functions as a root module.
+//! - [`guard`]: panic containment around every callback a host can reach.
+//! - [`introspection`]: `pack_manifest()` and `pack_functions()`, served by every pack.
+
+pub mod export;
+pub mod guard;
+pub mod introspection;
+pub mod manifest;
+pub mod module;
+pub mod runtime;
+
+pub use manifest::{ExportEntry, ExportKind, PackManifest};
+pub use module::{LogicalCodecHandle, PackModule, PackModuleRef, ScalarUdfHandle, TableFunctionHandle};

@@ -1,0 +1,63 @@
+use abi_stable::library::RootModule;
+use abi_stable::sabi_types::VersionStrings;
+use abi_stable::std_types::{RResult, RStr, RString};
+use abi_stable::{StableAbi, declare_root_module_statics};
+use datafusion_ffi::proto::logical_extension_codec::FFI_LogicalExtensionCodec;
+use datafusion_ffi::udf::FFI_ScalarUDF;
+use datafusion_ffi::udtf::FFI_TableFunction;
+
+use crate::manifest::{PackManifest, pack_abi_major};
+
+/// The root module a pack exports.
+///
+/// A prefix type: a later pack ABI minor appends constructors after the last
+/// prefix field, and a host reads those as `Option`s, so older plugins keep
+/// loading. Constructors return datafusion-ffi structs, which are not
+/// `StableAbi`; they travel in opaque handles whose size and alignment
+/// abi_stable still checks, while the pack's own manifest check pins the
+/// datafusion-ffi major.
+#[repr(C)]
+#[derive(StableAbi)]
+#[sabi(kind(Prefix(prefix_ref = PackModuleRef)))]
+#[sabi(missing_field(panic))]
+pub struct PackModule {
+    pub manifest: extern "C" fn() -> RResult<PackManifest, RString>,
+
+    pub scalar_udf: extern "C" fn(name: RStr<'_>) -> RResult<ScalarUdfHandle, RString>,
+
+    #[sabi(last_prefix_field)]
+    pub table_function:
+        extern "C" fn(name: RStr<'_>, codec: LogicalCodecHandle) -> RResult<TableFunctionHandle, RString>,
+}
+
+impl RootModule for PackModuleRef {
+    declare_root_module_statics! {PackModuleRef}
+    const BASE_NAME: &'static str = "dfpack";
+    const NAME: &'static str = "dfpack";
+    // Only the major: abi_stable refuses other majors; minors are the manifest
+    // check's business (a host accepts packs of its own minor or older).
+    const VERSION_STRINGS: VersionStrings = VersionStrings::new(concat!(pack_abi_major!(), ".0.0"));
+}
+
+#[repr(C)]
+#[derive(StableAbi)]
+#[sabi(unsafe_opaque_fields)]
+pub struct ScalarUdfHandle {
+    pub ffi: FFI_ScalarUDF,
+}
+
+#[repr(C)]
+#[derive(StableAbi)]
+#[sabi(unsafe_opaque_fields)]
+pub struct TableFunctionHandle {
+    pub ffi: FFI_TableFunction,
+}
+
+/// The host's logical codec: it carries the host session (function registry,
+/// task context) that table functions need to decode their arguments.
+#[repr(C)]
+#[derive(StableAbi)]
+#[sabi(unsafe_opaque_fields)]
+pub struct LogicalCodecHandle {
+    pub ffi: FFI_LogicalExtensionCodec,
+}

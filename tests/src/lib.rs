@@ -1,0 +1,99 @@
+//! Support for dfpack's integration tests: find the built images, and give each
+//! test its own copy (the loader dedups by path, and datafusion-ffi unwraps a
+//! struct that comes back into the image that made it, so a test that shares
+//! an image with its host measures nothing).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::util::pretty::pretty_format_batches;
+use datafusion::prelude::SessionContext;
+use dfpack_loader::{Pack, SessionFactory};
+use tempfile::TempDir;
+
+/// The cargo profile directory holding the built images (`target/debug`),
+/// found from the running test binary (`target/debug/deps/<test>`).
+pub fn artifacts_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary has a path");
+    let deps = exe.parent().expect("test binaries live in target/<profile>/deps");
+    deps.parent().expect("deps has a parent").to_path_buf()
+}
+
+/// The path of a built image, with a clear message when it was not built.
+pub fn artifact(name: &str) -> PathBuf {
+    let path = artifacts_dir().join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --workspace` before the tests (see README)",
+        path.display()
+    );
+    path
+}
+
+pub fn pack_image() -> PathBuf {
+    artifact("libdfpack.so")
+}
+
+pub fn fixture_image() -> PathBuf {
+    artifact("libdfpack_fixture.so")
+}
+
+/// A private copy of an image in its own temp dir (kept alive by the returned guard).
+pub struct ImageCopy {
+    pub path: PathBuf,
+    _dir: TempDir,
+}
+
+impl ImageCopy {
+    pub fn of(image: &Path) -> ImageCopy {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(image.file_name().expect("image has a file name"));
+        std::fs::copy(image, &path).expect("copy image");
+        ImageCopy { path, _dir: dir }
+    }
+
+    /// Makes the fixture copy misreport its build (see the fixture's manifest_override).
+    pub fn with_manifest_override(self, lines: &str) -> ImageCopy {
+        let sidecar = format!("{}.manifest", self.path.display());
+        std::fs::write(sidecar, lines).expect("write manifest override");
+        self
+    }
+
+    pub fn load(&self) -> Arc<Pack> {
+        Pack::load(&self.path).unwrap_or_else(|e| panic!("loading {}: {e}", self.path.display()))
+    }
+}
+
+/// A session with a private copy of the real pack installed.
+pub fn session_with_pack() -> (SessionContext, ImageCopy) {
+    let copy = ImageCopy::of(&pack_image());
+    let ctx = SessionFactory::new().with_pack(copy.load()).build().expect("build session");
+    (ctx, copy)
+}
+
+/// A session with a private copy of the fixture pack installed.
+pub fn session_with_fixture() -> (SessionContext, ImageCopy) {
+    let copy = ImageCopy::of(&fixture_image());
+    let ctx = SessionFactory::new().with_pack(copy.load()).build().expect("build session");
+    (ctx, copy)
+}
+
+pub async fn query(ctx: &SessionContext, sql: &str) -> datafusion::error::Result<Vec<RecordBatch>> {
+    ctx.sql(sql).await?.collect().await
+}
+
+/// Runs `sql` and renders the result as a table, for comparisons.
+pub async fn query_table(ctx: &SessionContext, sql: &str) -> String {
+    let batches = query(ctx, sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    pretty_format_batches(&batches).expect("format").to_string()
+}
+
+/// The single value of a one-row, one-column result, as text.
+pub async fn query_value(ctx: &SessionContext, sql: &str) -> String {
+    let batches = query(ctx, sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    assert_eq!(rows, 1, "{sql} should return one row");
+    let batch = batches.iter().find(|b| b.num_rows() == 1).expect("the row");
+    datafusion::arrow::util::display::array_value_to_string(batch.column(0), 0).expect("display")
+}

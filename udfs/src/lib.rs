@@ -1,0 +1,50 @@
+//! dfpack's functions, written as plain DataFusion UDFs so they can be
+//! registered directly in a `SessionContext` or exported through the plugin.
+
+use std::sync::Arc;
+
+use datafusion_expr::ScalarUDF;
+
+pub mod hash;
+
+/// Every scalar function of this crate.
+pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
+    hash::functions()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::scalar_functions;
+
+    #[test]
+    fn names_and_aliases_are_unique() {
+        let mut seen = HashSet::new();
+        for udf in scalar_functions() {
+            let names = std::iter::once(udf.name()).chain(udf.aliases().iter().map(String::as_str));
+            for name in names {
+                assert!(seen.insert(name.to_string()), "{name} is registered twice");
+            }
+        }
+    }
+
+    #[test]
+    fn every_function_is_documented() {
+        for udf in scalar_functions() {
+            let doc = udf
+                .documentation()
+                .unwrap_or_else(|| panic!("{} has no documentation", udf.name()));
+            assert!(
+                !doc.description.is_empty(),
+                "{} has an empty description",
+                udf.name()
+            );
+            assert!(
+                doc.sql_example.is_some(),
+                "{} has no SQL example",
+                udf.name()
+            );
+        }
+    }
+}
