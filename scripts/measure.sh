@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Measures what issue #2 reports, on this machine, in one run (release build):
+# - load + verify + install time of the pack: median of 20 fresh processes;
+# - the CLI's start (to the end of `SELECT 1`): median of 20 runs, with and
+#   without the pack, so the pack's share is a ratio from the same run;
+# - the size of the release libdfpack.so.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+scripts/setup.sh
+cargo build --release -p dfpack-plugin -p dfpack-cli -p dfpack-loader --example load_timing
+bin="$CARGO_TARGET_DIR/release"
+runs=20
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+elapsed_us() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N); echo $(((t1 - t0) / 1000)); }
+
+for _ in $(seq $runs); do "$bin/examples/load_timing" "$bin/libdfpack.so"; done >/tmp/dfpack-load.txt
+load=$(cut -d' ' -f1 </tmp/dfpack-load.txt | median)
+install=$(cut -d' ' -f2 </tmp/dfpack-load.txt | median)
+with=$(for _ in $(seq $runs); do elapsed_us "$bin/dfpack-cli" -q --plugin "$bin/libdfpack.so" -c "SELECT 1"; done | median)
+without=$(for _ in $(seq $runs); do elapsed_us "$bin/dfpack-cli" -q --no-default-plugin -c "SELECT 1"; done | median)
+size=$(stat -c %s "$bin/libdfpack.so")
+
+cat <<REPORT
+machine: $(nproc) cores, $(free -g | awk '/Mem:/ { print $2 }') GiB, $(uname -m), rustc $(rustc --version | cut -d' ' -f2)
+load + verify (median of $runs fresh processes):      ${load} us
+install into a new session (median of $runs):         ${install} us
+CLI start to end of SELECT 1, with the pack:          ${with} us
+CLI start to end of SELECT 1, without any pack:       ${without} us
+CLI start with / without the pack:                    $(awk -v a="$with" -v b="$without" 'BEGIN { printf "%.2fx", a / b }')
+release libdfpack.so size:                            ${size} bytes ($(awk -v s="$size" 'BEGIN { printf "%.1f MiB", s / 1048576 }'))
+REPORT

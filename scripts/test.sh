@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what is needed and runs every test: Rust (unit, integration,
+# sqllogictest) and Python (pytest against the real datafusion wheel).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+scripts/setup.sh
+echo "== build (target dir: $CARGO_TARGET_DIR)"
+cargo build --all-targets
+echo "== Rust tests"
+cargo test --no-fail-fast
+echo "== Python tests"
+loader/python/build.sh
