@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Build the dfpack Python package into a venv and run its pytest suite against
-# the real datafusion wheel. Exit code: pytest's.
+# Builds the dfpack Python package in development mode into a venv and runs its
+# pytest suite against the real datafusion wheel. Exit code: pytest's.
 #
 #   DFPACK_VENV       venv to use/create      (default ~/.cache/dfpack/venv)
 #   CARGO_TARGET_DIR  shared cargo target dir (default ~/.cache/dfpack/target)
 #   extra arguments go to pytest, e.g. ./build.sh -k manifest -x
+#
+# The extension is built by cargo together with the whole workspace rather than
+# by `maturin develop`: maturin builds this one crate alone, so cargo would
+# unify the dependency tree's features differently and rebuild DataFusion twice
+# per run. The package is installed the way `maturin develop` does it, as a
+# path entry in the venv. Wheels for distribution: `maturin build --release`.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,17 +21,16 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/dfpack/target}"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements-test.txt"
 
-# The pack images the tests load: the real pack (bundled into the package) and
-# the fixture pack (misbehaves on purpose), plus the Rust host the tests compare with.
-(cd "$root" && cargo build --quiet -p dfpack-plugin -p dfpack-fixture-plugin \
-    && cargo build --quiet -p dfpack-loader --example embed)
-install -m 0755 "$CARGO_TARGET_DIR/debug/libdfpack.so" "$here/python/dfpack/libdfpack.so"
+# The whole workspace (one feature set): the extension, the pack it bundles,
+# the fixture pack the tests misbehave with, and the Rust host they compare with.
+(cd "$root" && cargo build --quiet --workspace --lib --bins --examples)
+debug="$CARGO_TARGET_DIR/debug"
+install -m 0755 "$debug/libdfpack.so" "$here/python/dfpack/libdfpack.so"
+install -m 0755 "$debug/lib_native.so" "$here/python/dfpack/_native.abi3.so"
+site="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+echo "$here/python" >"$site/dfpack-dev.pth"
 
-# maturin finds the target dir through cargo, which honours CARGO_TARGET_DIR;
-# debug profile, so it shares the dependency builds above.
-(cd "$here" && VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH" maturin develop)
-
-export DFPACK_FIXTURE="${DFPACK_FIXTURE:-$CARGO_TARGET_DIR/debug/libdfpack_fixture.so}"
-export DFPACK_EMBED="${DFPACK_EMBED:-$CARGO_TARGET_DIR/debug/examples/embed}"
+export DFPACK_FIXTURE="${DFPACK_FIXTURE:-$debug/libdfpack_fixture.so}"
+export DFPACK_EMBED="${DFPACK_EMBED:-$debug/examples/embed}"
 cd "$here"
 exec "$venv/bin/python" -m pytest "$@"

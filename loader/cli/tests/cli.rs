@@ -11,34 +11,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use dfpack_tests::{fixture_image, pack_image};
 use tempfile::TempDir;
 
 const CLI: &str = env!("CARGO_BIN_EXE_dfpack-cli");
 
 // ---------------------------------------------------------------- helpers
-
-/// `target/<profile>`, where cargo put the CLI and the pack images.
-fn artifacts_dir() -> &'static Path {
-    Path::new(CLI).parent().expect("the CLI binary lives in the target directory")
-}
-
-fn artifact(name: &str) -> PathBuf {
-    let path = artifacts_dir().join(name);
-    assert!(
-        path.is_file(),
-        "{} is missing: run `cargo build --workspace` first (the pack images are separate cdylib builds)",
-        path.display()
-    );
-    path
-}
-
-fn pack_image() -> PathBuf {
-    artifact("libdfpack.so")
-}
-
-fn fixture_image() -> PathBuf {
-    artifact("libdfpack_fixture.so")
-}
 
 /// A scratch directory under cargo's per-target temp dir: on the same file
 /// system as the images (so they can be hard-linked), and with no pack image
