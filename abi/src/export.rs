@@ -210,3 +210,42 @@ fn image_path() -> String {
     let path = unsafe { CStr::from_ptr(info.dli_fname) }.to_string_lossy().into_owned();
     std::fs::canonicalize(&path).map(|p| p.display().to_string()).unwrap_or(path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::introspection::PackManifestFunction;
+
+    fn exports() -> PackExports {
+        PackExports::new("test_pack", "9.9.9").with_scalar_udfs(dfpack_udfs::scalar_functions())
+    }
+
+    #[test]
+    fn the_manifest_lists_every_export_and_the_introspection_functions() {
+        let served = Served::build(exports()).expect("valid exports");
+        let names: Vec<(&str, ExportKind)> =
+            served.manifest.exports.iter().map(|e| (e.name.as_str(), e.kind)).collect();
+        assert_eq!(
+            names,
+            [
+                ("stable_hash64", ExportKind::ScalarUdf),
+                ("pack_manifest", ExportKind::TableFunction),
+                ("pack_functions", ExportKind::TableFunction),
+            ]
+        );
+        assert_eq!(served.manifest.pack_version.as_str(), "9.9.9");
+        assert_eq!(served.manifest.ffi_major, datafusion_ffi::version());
+        assert!(served.scalar_udfs.contains_key("stable_hash64"));
+        assert_eq!(served.table_functions.len(), 2);
+    }
+
+    #[test]
+    fn two_exports_with_one_name_are_refused() {
+        let clash = exports().with_table_functions([PackManifestFunction::export(PackManifest {
+            exports: Default::default(),
+            ..Served::build(exports()).expect("valid").manifest
+        })]);
+        let error = Served::build(clash).err().expect("pack_manifest is exported twice");
+        assert_eq!(error, "the pack exports two functions named 'pack_manifest'");
+    }
+}

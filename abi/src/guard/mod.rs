@@ -20,3 +20,38 @@ use datafusion::error::{DataFusionError, Result};
 pub(crate) fn guarded<T>(context: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     catch_panic(context, f).map_err(DataFusionError::from)?
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::RecordBatch;
+    use datafusion::arrow::datatypes::Schema;
+    use datafusion::error::Result;
+    use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+    use dfpack_common::ErrorKind;
+    use futures::StreamExt;
+
+    use super::*;
+
+    #[test]
+    fn guarded_turns_a_panic_into_an_internal_error() {
+        let error = guarded("f", || -> Result<()> { panic!("boom") }).expect_err("panicked");
+        assert_eq!(ErrorKind::find_in(&error.to_string()), Some(ErrorKind::Internal));
+        assert!(error.to_string().contains("panic in f: boom"), "{error}");
+        assert_eq!(guarded("f", || Ok(7)).ok(), Some(7));
+    }
+
+    #[tokio::test]
+    async fn a_stream_that_panics_yields_one_error_and_ends() {
+        let schema = Arc::new(Schema::empty());
+        let panicking = futures::stream::poll_fn(|_| -> std::task::Poll<Option<Result<RecordBatch>>> {
+            panic!("poll exploded")
+        });
+        let inner = Box::pin(RecordBatchStreamAdapter::new(schema, panicking));
+        let mut stream = GuardedStream::new("t".into(), inner);
+        let first = stream.next().await.expect("an item").expect_err("an error");
+        assert!(first.to_string().contains("panic in t (stream): poll exploded"), "{first}");
+        assert!(stream.next().await.is_none(), "a panicked stream is never polled again");
+    }
+}
