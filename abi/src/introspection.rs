@@ -11,7 +11,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::datasource::MemTable;
 use datafusion::error::Result;
-use datafusion::logical_expr::{DocSection, Documentation, ScalarUDF};
+use datafusion::logical_expr::{DocSection, Documentation, ScalarUDF, TypeSignature};
 use datafusion::common::plan_err;
 
 use crate::export::TableFunctionExport;
@@ -36,8 +36,13 @@ pub struct FunctionInfo {
 
 impl FunctionInfo {
     pub fn of_scalar(udf: &ScalarUDF) -> Self {
-        let arguments = udf.signature().type_signature.to_string_repr().join(" | ");
         let documentation = udf.documentation();
+        // A user-defined signature says nothing about the arguments; the
+        // documented argument names do.
+        let arguments = match (&udf.signature().type_signature, documentation) {
+            (TypeSignature::UserDefined, Some(docs)) => argument_names(docs),
+            (type_signature, _) => type_signature.to_string_repr().join(" | "),
+        };
         FunctionInfo {
             name: udf.name().to_string(),
             kind: "scalar",
@@ -50,13 +55,7 @@ impl FunctionInfo {
 
     pub fn of_table(export: &TableFunctionExport) -> Self {
         let documentation = &export.documentation;
-        let arguments = documentation
-            .arguments
-            .iter()
-            .flatten()
-            .map(|(name, _)| name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let arguments = argument_names(documentation);
         FunctionInfo {
             name: export.name.clone(),
             kind: "table",
@@ -66,6 +65,11 @@ impl FunctionInfo {
             example: documentation.sql_example.clone().unwrap_or_default(),
         }
     }
+}
+
+fn argument_names(documentation: &Documentation) -> String {
+    let names: Vec<&str> = documentation.arguments.iter().flatten().map(|(name, _)| name.as_str()).collect();
+    names.join(", ")
 }
 
 fn utf8_table(columns: &[&str], rows: Vec<Vec<String>>) -> Result<Arc<dyn TableProvider>> {

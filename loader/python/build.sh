@@ -32,5 +32,6 @@ echo "$here/python" >"$site/dfpack-dev.pth"
 
 export DFPACK_FIXTURE="${DFPACK_FIXTURE:-$debug/libdfpack_fixture.so}"
 export DFPACK_EMBED="${DFPACK_EMBED:-$debug/examples/embed}"
+export DFPACK_CLI="${DFPACK_CLI:-$debug/dfpack-cli}"
 cd "$here"
 exec "$venv/bin/python" -m pytest "$@"

@@ -6,4 +6,5 @@ mod install;
 mod introspection;
 mod loading;
 mod panics;
+mod parity;
 mod runtimes;

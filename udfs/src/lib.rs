@@ -5,11 +5,14 @@ use std::sync::Arc;
 
 use datafusion_expr::ScalarUDF;
 
+pub mod codec;
 pub mod hash;
+pub mod shapes;
+pub mod text;
 
 /// Every scalar function of this crate.
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
-    hash::functions()
+    [hash::functions(), codec::functions(), shapes::functions(), text::functions()].concat()
 }
 
 #[cfg(test)]

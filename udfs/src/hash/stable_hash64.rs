@@ -3,23 +3,22 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, Int64Array};
+use arrow::array::Int64Array;
 use arrow::datatypes::{DataType, Field, FieldRef};
-use datafusion_common::{Result, ScalarValue, exec_err, internal_err, plan_err};
+use datafusion_common::{Result, ScalarValue, internal_err};
 use datafusion_expr::{
     ColumnarValue, Documentation, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl, Signature,
     Volatility,
 };
 use datafusion_macros::user_doc;
-use xxhash_rust::xxh3::xxh3_64;
 
-use super::encoding::{ValueEncoder, check_supported, encode_scalar};
+use super::rows::{self, RowEncoder, all_scalars, encode_scalars, ensure_encodable, hash64};
 
 #[user_doc(
     doc_section(label = "Hashing Functions"),
     description = r#"Computes a stable 64-bit hash of one or more values, as a non-negative Int64.
 
-The hash is the 64-bit XXH3 (seed 0) of the canonical encoding of the arguments, with the sign bit cleared. It depends only on the logical values: the same number hashes the same as Int8 or Int64, the same string as Utf8, LargeUtf8, Utf8View or dictionary-encoded, and the result is identical across batches, machines and releases, so it can be stored (partitioning, deduplication and sampling keys). NULL is hashed as a dedicated marker, so the result is never NULL and NULL differs from the empty string. Supported types: booleans, integers, floats, strings, binaries, dates, timestamps, decimals and dictionaries of these; other types are rejected."#,
+The hash is the 64-bit XXH3 (seed 0) of the canonical encoding of the arguments, with the sign bit cleared. It depends only on the logical values: the same number hashes the same as Int8 or Int64, the same string as Utf8, LargeUtf8, Utf8View or dictionary-encoded, and the result is identical across batches, machines and releases, so it can be stored (partitioning, deduplication and sampling keys). NULL is hashed as a dedicated marker, so the result is never NULL and NULL differs from the empty string. Every type is supported except unions: scalars of every kind, and lists (all list types alike), structs (field names included) and maps (entries in stored order) of them, dictionary- or run-end-encoded or not."#,
     syntax_example = "stable_hash64(expression[, ..., expression_n])",
     sql_example = r#"```sql
 > select stable_hash64('hello'), stable_hash64(NULL), stable_hash64(1, 'a');
@@ -74,26 +73,26 @@ impl ScalarUDFImpl for StableHash64Func {
     /// and declares the result non-nullable: nulls hash to a sentinel.
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
         ensure_arguments(self.name(), args.arg_fields.len())?;
-        for field in args.arg_fields {
-            check_supported(self.name(), field.data_type())?;
-        }
+        ensure_encodable(self.name(), args.arg_fields.iter().map(|f| f.data_type()))?;
         Ok(Arc::new(Field::new(self.name(), DataType::Int64, false)))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         ensure_arguments(self.name(), args.args.len())?;
-        let scalars: Option<Vec<&ScalarValue>> = args
-            .args
-            .iter()
-            .map(|arg| match arg {
-                ColumnarValue::Scalar(value) => Some(value),
-                ColumnarValue::Array(_) => None,
+        if let Some(scalars) = all_scalars(&args.args) {
+            let hash = hash64(&encode_scalars(self.name(), &scalars)?);
+            return Ok(ColumnarValue::Scalar(ScalarValue::Int64(Some(hash))));
+        }
+        let rows = args.number_rows;
+        let values = RowEncoder::try_new(self.name(), &args.args, rows)?;
+        let mut encoded = Vec::new();
+        let hashes: Vec<i64> = (0..rows)
+            .map(|row| {
+                values.encode(row, &mut encoded);
+                hash64(&encoded)
             })
             .collect();
-        match scalars {
-            Some(scalars) => hash_scalars(self.name(), &scalars),
-            None => hash_rows(self.name(), &args.args, args.number_rows),
-        }
+        Ok(ColumnarValue::Array(Arc::new(Int64Array::from(hashes))))
     }
 
     fn documentation(&self) -> Option<&Documentation> {
@@ -102,89 +101,7 @@ impl ScalarUDFImpl for StableHash64Func {
 }
 
 fn ensure_arguments(function: &str, count: usize) -> Result<()> {
-    if count == 0 {
-        return plan_err!("{function} requires at least one argument");
-    }
-    Ok(())
-}
-
-/// The hash of a row's concatenated encoding. The sign bit is cleared so the
-/// result is a non-negative `Int64` (SQL has no unsigned 64-bit type).
-#[inline]
-fn finish(encoded: &[u8]) -> i64 {
-    (xxh3_64(encoded) & i64::MAX as u64) as i64
-}
-
-/// All arguments constant: one hash, returned as a constant.
-fn hash_scalars(function: &str, scalars: &[&ScalarValue]) -> Result<ColumnarValue> {
-    let mut encoded = Vec::new();
-    for value in scalars {
-        encode_scalar(function, value, &mut encoded)?;
-    }
-    let hash = finish(&encoded);
-    Ok(ColumnarValue::Scalar(ScalarValue::Int64(Some(hash))))
-}
-
-/// One argument of a call with at least one array argument.
-enum Argument<'a> {
-    /// A constant: its encoding is computed once and copied into every row,
-    /// instead of expanding it to an array and encoding it per row.
-    Constant(Vec<u8>),
-    Column(ValueEncoder<'a>),
-}
-
-impl<'a> Argument<'a> {
-    fn try_new(function: &str, value: &'a ColumnarValue, rows: usize) -> Result<Self> {
-        match value {
-            ColumnarValue::Scalar(scalar) => {
-                let mut encoded = Vec::new();
-                encode_scalar(function, scalar, &mut encoded)?;
-                Ok(Self::Constant(encoded))
-            }
-            ColumnarValue::Array(array) => {
-                // Rows are read by index up to `rows`: a shorter array would
-                // be read out of bounds.
-                if array.len() != rows {
-                    return exec_err!(
-                        "{function}: argument has {} rows, expected {rows}",
-                        array.len()
-                    );
-                }
-                Ok(Self::Column(ValueEncoder::try_new(
-                    function,
-                    array.as_ref(),
-                )?))
-            }
-        }
-    }
-
-    #[inline]
-    fn append(&self, row: usize, out: &mut Vec<u8>) {
-        match self {
-            Self::Constant(encoded) => out.extend_from_slice(encoded),
-            Self::Column(encoder) => encoder.append(row, out),
-        }
-    }
-}
-
-fn hash_rows(function: &str, args: &[ColumnarValue], rows: usize) -> Result<ColumnarValue> {
-    let arguments = args
-        .iter()
-        .map(|arg| Argument::try_new(function, arg, rows))
-        .collect::<Result<Vec<_>>>()?;
-    // One buffer for the whole batch: cleared, never reallocated once it has
-    // grown to the longest row.
-    let mut encoded = Vec::new();
-    let hashes: Vec<i64> = (0..rows)
-        .map(|row| {
-            encoded.clear();
-            for argument in &arguments {
-                argument.append(row, &mut encoded);
-            }
-            finish(&encoded)
-        })
-        .collect();
-    Ok(ColumnarValue::Array(Arc::new(Int64Array::from(hashes))))
+    rows::ensure_arguments(function, count, 1, "at least one argument")
 }
 
 #[cfg(test)]
@@ -195,18 +112,23 @@ mod tests {
         Array, ArrayRef, BinaryArray, BooleanArray, Date32Array, Date64Array, Decimal32Array,
         Decimal64Array, Decimal128Array, Decimal256Array, DictionaryArray, FixedSizeBinaryArray,
         Float32Array, Float64Array, Int8Array, Int32Array, Int64Array, LargeBinaryArray,
-        LargeStringArray, ListArray, StringArray, StringViewArray, TimestampMicrosecondArray,
-        TimestampMillisecondArray, TimestampNanosecondArray, TimestampSecondArray, UInt8Array,
-        UInt64Array,
+        LargeListArray, LargeStringArray, ListArray, MapArray, StringArray, StringViewArray,
+        StructArray, TimestampMicrosecondArray, TimestampMillisecondArray,
+        TimestampNanosecondArray, TimestampSecondArray, UInt8Array, UInt64Array, UnionArray,
     };
+    use arrow::buffer::OffsetBuffer;
     use arrow::compute::cast;
-    use arrow::datatypes::{DataType, Field, Int8Type, Int32Type, i256};
+    use arrow::datatypes::{
+        DataType, Field, Int8Type, Int32Type, Int64Type, IntervalDayTime, IntervalMonthDayNano,
+        IntervalUnit, TimeUnit, UnionFields, i256,
+    };
     use datafusion_common::config::ConfigOptions;
     use datafusion_common::{Result, ScalarValue};
     use datafusion_expr::{ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl};
     use xxhash_rust::xxh3::xxh3_64;
 
     use super::StableHash64Func;
+    use crate::hash::test_util::{assert_batch_splits_do_not_matter, random_columns};
 
     fn invoke(args: Vec<ColumnarValue>, number_rows: usize) -> Result<ColumnarValue> {
         let arg_fields = args
@@ -258,8 +180,10 @@ mod tests {
     const SECONDS_2024_01_15_123456: i64 = 1_705_322_096;
 
     /// Golden vectors. They were computed by a separate implementation of
-    /// the layout documented in `encoding.rs` (Python's `xxhash` package),
-    /// not by this crate. A failure here means stored hashes would change.
+    /// the layout documented in `encoding.rs` (Python's `xxhash` package for
+    /// the first ones, Python over the C reference `libxxhash` 0.8.1 for the
+    /// nested types, times, durations and intervals), not by this crate. A
+    /// failure here means stored hashes would change.
     fn golden_vectors() -> Vec<(&'static str, Vec<ScalarValue>, i64)> {
         vec![
             ("null", vec![ScalarValue::Null], 4921273257020026075),
@@ -367,7 +291,162 @@ mod tests {
                 ],
                 2270159212352266832,
             ),
+            // Nested types, times, durations and intervals (tags 0x09..0x0E).
+            (
+                "[1, NULL]",
+                vec![int64_list(vec![Some(1), None])],
+                4710186269904277460,
+            ),
+            (
+                "[1, NULL] as LargeList(Int8)",
+                vec![ScalarValue::LargeList(Arc::new(
+                    LargeListArray::from_iter_primitive::<Int8Type, _, _>(vec![Some(vec![
+                        Some(1),
+                        None,
+                    ])]),
+                ))],
+                4710186269904277460,
+            ),
+            ("[]", vec![int64_list(vec![])], 2995866665646312470),
+            (
+                "NULL list",
+                vec![ScalarValue::try_from(int64_list(vec![]).data_type()).unwrap()],
+                4921273257020026075,
+            ),
+            (
+                "['a', 'bc']",
+                vec![list_of(&[string("a"), string("bc")], &DataType::Utf8)],
+                5148144888131020280,
+            ),
+            (
+                "[[1], [2, 3]]",
+                vec![list_of(
+                    &[
+                        int64_list(vec![Some(1)]),
+                        int64_list(vec![Some(2), Some(3)]),
+                    ],
+                    &int64_list(vec![]).data_type(),
+                )],
+                8164850026905650659,
+            ),
+            (
+                "[[1, 2], [3]]",
+                vec![list_of(
+                    &[
+                        int64_list(vec![Some(1), Some(2)]),
+                        int64_list(vec![Some(3)]),
+                    ],
+                    &int64_list(vec![]).data_type(),
+                )],
+                738829839404923307,
+            ),
+            (
+                "{a: 'x'}",
+                vec![struct_of(vec![(
+                    "a",
+                    Arc::new(StringArray::from(vec!["x"])) as ArrayRef,
+                )])],
+                5222871653557998402,
+            ),
+            (
+                "{a: 1, b: NULL}",
+                vec![struct_of(vec![
+                    ("a", Arc::new(Int64Array::from(vec![1])) as ArrayRef),
+                    ("b", Arc::new(StringArray::from(vec![None::<&str>]))),
+                ])],
+                820039554410484712,
+            ),
+            (
+                "{'a': 1, 'b': 2}",
+                vec![map_of(&["a", "b"], vec![1, 2])],
+                3175697339993180762,
+            ),
+            (
+                "{'b': 2, 'a': 1}",
+                vec![map_of(&["b", "a"], vec![2, 1])],
+                601376797050747209,
+            ),
+            (
+                "12:34:56 as Time64(ns)",
+                vec![ScalarValue::Time64Nanosecond(Some(45_296_000_000_000))],
+                1437612178551012942,
+            ),
+            (
+                "12:34:56 as Time32(s)",
+                vec![ScalarValue::Time32Second(Some(45_296))],
+                1437612178551012942,
+            ),
+            (
+                "90 s",
+                vec![ScalarValue::DurationSecond(Some(90))],
+                2369972569812330660,
+            ),
+            (
+                "90 000 ms",
+                vec![ScalarValue::DurationMillisecond(Some(90_000))],
+                2369972569812330660,
+            ),
+            (
+                "1 month 2 days 3 ns",
+                vec![ScalarValue::IntervalMonthDayNano(Some(
+                    IntervalMonthDayNano::new(1, 2, 3),
+                ))],
+                1464247515385498894,
+            ),
+            (
+                "14 months",
+                vec![ScalarValue::IntervalYearMonth(Some(14))],
+                1395819546888710554,
+            ),
+            (
+                "1 day 1500 ms as DayTime",
+                vec![ScalarValue::IntervalDayTime(Some(IntervalDayTime::new(
+                    1, 1_500,
+                )))],
+                3923555770850414265,
+            ),
+            (
+                "1 day 1500 ms as MonthDayNano",
+                vec![ScalarValue::IntervalMonthDayNano(Some(
+                    IntervalMonthDayNano::new(0, 1, 1_500_000_000),
+                ))],
+                3923555770850414265,
+            ),
         ]
+    }
+
+    fn int64_list(values: Vec<Option<i64>>) -> ScalarValue {
+        ScalarValue::List(Arc::new(ListArray::from_iter_primitive::<Int64Type, _, _>(
+            vec![Some(values)],
+        )))
+    }
+
+    fn list_of(values: &[ScalarValue], item: &DataType) -> ScalarValue {
+        ScalarValue::List(ScalarValue::new_list_nullable(values, item))
+    }
+
+    fn struct_of(fields: Vec<(&str, ArrayRef)>) -> ScalarValue {
+        let fields: Vec<_> = fields
+            .into_iter()
+            .map(|(name, array)| {
+                (
+                    Arc::new(Field::new(name, array.data_type().clone(), true)),
+                    array,
+                )
+            })
+            .collect();
+        ScalarValue::Struct(Arc::new(StructArray::from(fields)))
+    }
+
+    fn map_of(keys: &[&str], values: Vec<i64>) -> ScalarValue {
+        let entries = keys.len() as u32;
+        let map = MapArray::new_from_strings(
+            keys.iter().copied(),
+            &Int64Array::from(values),
+            &[0, entries],
+        )
+        .unwrap();
+        ScalarValue::Map(Arc::new(map))
     }
 
     #[test]
@@ -432,6 +511,93 @@ mod tests {
         for (values, bytes) in cases {
             assert_eq!(hash_scalars(&values), hash_of_bytes(&bytes), "{values:?}");
         }
+    }
+
+    /// The nested examples of the module documentation of `encoding`, and
+    /// the other new tags, byte by byte.
+    #[test]
+    fn nested_output_matches_the_documented_byte_layout() {
+        fn int(v: i128) -> Vec<u8> {
+            [&[0x02][..], &v.to_le_bytes()].concat()
+        }
+        fn text(v: &str) -> Vec<u8> {
+            [&[0x04][..], &(v.len() as u64).to_le_bytes(), v.as_bytes()].concat()
+        }
+        fn name(v: &str) -> Vec<u8> {
+            [&(v.len() as u64).to_le_bytes()[..], v.as_bytes()].concat()
+        }
+        let count = |n: u64| n.to_le_bytes().to_vec();
+
+        let one_null = [vec![0x09], count(2), int(1), vec![0x00]].concat();
+        let struct_a_x = [vec![0x0A], count(1), name("a"), text("x")].concat();
+        let map_a1_b2 = [vec![0x0B], count(2), text("a"), int(1), text("b"), int(2)].concat();
+        let nested = [
+            vec![0x09],
+            count(2),
+            vec![0x09],
+            count(1),
+            int(1),
+            vec![0x09],
+            count(2),
+            int(2),
+            int(3),
+        ]
+        .concat();
+        let time = [&[0x0C][..], &45_296_000_000_000_i64.to_le_bytes()].concat();
+        let duration = [&[0x0D][..], &90_000_000_000_i128.to_le_bytes()].concat();
+        let interval = [
+            &[0x0E][..],
+            &1_i32.to_le_bytes(),
+            &2_i32.to_le_bytes(),
+            &3_i64.to_le_bytes(),
+        ]
+        .concat();
+
+        let cases = [
+            (int64_list(vec![Some(1), None]), one_null),
+            (
+                struct_of(vec![(
+                    "a",
+                    Arc::new(StringArray::from(vec!["x"])) as ArrayRef,
+                )]),
+                struct_a_x,
+            ),
+            (map_of(&["a", "b"], vec![1, 2]), map_a1_b2),
+            (
+                list_of(
+                    &[
+                        int64_list(vec![Some(1)]),
+                        int64_list(vec![Some(2), Some(3)]),
+                    ],
+                    &int64_list(vec![]).data_type(),
+                ),
+                nested,
+            ),
+            (ScalarValue::Time32Millisecond(Some(45_296_000)), time),
+            (ScalarValue::DurationMicrosecond(Some(90_000_000)), duration),
+            (
+                ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(1, 2, 3))),
+                interval,
+            ),
+        ];
+        for (value, bytes) in cases {
+            assert_eq!(
+                hash_scalars(std::slice::from_ref(&value)),
+                hash_of_bytes(&bytes),
+                "{value:?}"
+            );
+        }
+        // The documented [1, NULL] in full, as written in the module doc.
+        let documented: Vec<u8> = [
+            0x09, 2, 0, 0, 0, 0, 0, 0, 0, //
+            0x02, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, //
+            0x00,
+        ]
+        .to_vec();
+        assert_eq!(
+            hash_scalars(&[int64_list(vec![Some(1), None])]),
+            hash_of_bytes(&documented)
+        );
     }
 
     #[test]
@@ -670,31 +836,45 @@ mod tests {
         assert_ne!(one_a, a_one);
     }
 
-    fn list_of_int32() -> ArrayRef {
-        Arc::new(ListArray::from_iter_primitive::<Int32Type, _, _>(vec![
-            Some(vec![Some(1)]),
-        ]))
+    /// A one-row sparse union of an Int32 variant.
+    fn union_of_int32() -> ArrayRef {
+        let fields = UnionFields::try_new([0], [Field::new("i", DataType::Int32, true)]).unwrap();
+        let children: Vec<ArrayRef> = vec![Arc::new(Int32Array::from(vec![1]))];
+        Arc::new(UnionArray::try_new(fields, vec![0].into(), None, children).unwrap())
     }
 
     #[test]
     fn unsupported_type_is_an_error_naming_it() {
-        let error = invoke(vec![ColumnarValue::Array(list_of_int32())], 1).unwrap_err();
+        let error = invoke(vec![ColumnarValue::Array(union_of_int32())], 1).unwrap_err();
         let message = error.to_string();
         assert!(
-            message.contains("stable_hash64 does not support List(Int32) yet"),
+            message.contains("stable_hash64 does not support Union(Sparse"),
             "{message}"
         );
+        assert!(message.contains("union_extract"), "{message}");
 
-        let interval = ScalarValue::new_interval_ym(1, 2);
-        let error = invoke(vec![ColumnarValue::Scalar(interval)], 1).unwrap_err();
-        assert!(error.to_string().contains("Interval(YearMonth)"), "{error}");
+        // Also when nested.
+        let list_of_union = ListArray::new(
+            Arc::new(Field::new_list_field(
+                union_of_int32().data_type().clone(),
+                true,
+            )),
+            OffsetBuffer::from_lengths([1]),
+            union_of_int32(),
+            None,
+        );
+        let error = invoke(vec![ColumnarValue::Array(Arc::new(list_of_union))], 1).unwrap_err();
+        assert!(
+            error.to_string().contains("does not support Union"),
+            "{error}"
+        );
     }
 
     #[test]
     fn unsupported_type_is_rejected_when_planning() {
         let fields = [
             Arc::new(Field::new("s", DataType::Utf8, true)),
-            Arc::new(Field::new("l", list_of_int32().data_type().clone(), true)),
+            Arc::new(Field::new("u", union_of_int32().data_type().clone(), true)),
         ];
         let error = StableHash64Func::new()
             .return_field_from_args(ReturnFieldArgs {
@@ -702,7 +882,62 @@ mod tests {
                 scalar_arguments: &[None, None],
             })
             .unwrap_err();
-        assert!(error.to_string().contains("List(Int32)"), "{error}");
+        assert!(error.to_string().contains("Union(Sparse"), "{error}");
+    }
+
+    #[test]
+    fn every_type_but_union_is_accepted_when_planning() {
+        let list = |item: DataType| Arc::new(Field::new_list_field(item, true));
+        let types = [
+            DataType::Null,
+            DataType::Time32(TimeUnit::Second),
+            DataType::Time64(TimeUnit::Nanosecond),
+            DataType::Duration(TimeUnit::Millisecond),
+            DataType::Interval(IntervalUnit::DayTime),
+            DataType::List(list(DataType::Utf8)),
+            DataType::LargeList(list(DataType::Utf8View)),
+            DataType::ListView(list(DataType::Int8)),
+            DataType::LargeListView(list(DataType::Binary)),
+            DataType::FixedSizeList(list(DataType::Float32), 3),
+            DataType::Struct(vec![Field::new("a", DataType::Date32, true)].into()),
+            nested_map_type(),
+            DataType::RunEndEncoded(
+                Arc::new(Field::new("run_ends", DataType::Int32, false)),
+                Arc::new(Field::new("values", DataType::Utf8, true)),
+            ),
+            DataType::Dictionary(
+                Box::new(DataType::Int16),
+                Box::new(DataType::List(list(DataType::Int64))),
+            ),
+        ];
+        for data_type in types {
+            let fields = [Arc::new(Field::new("v", data_type.clone(), true))];
+            let result = StableHash64Func::new().return_field_from_args(ReturnFieldArgs {
+                arg_fields: &fields,
+                scalar_arguments: &[None],
+            });
+            assert!(result.is_ok(), "{data_type}: {result:?}");
+        }
+    }
+
+    fn nested_map_type() -> DataType {
+        let entries = Field::new(
+            "entries",
+            DataType::Struct(
+                vec![
+                    Field::new("key", DataType::Utf8, false),
+                    Field::new("value", DataType::Int64, true),
+                ]
+                .into(),
+            ),
+            false,
+        );
+        DataType::Map(Arc::new(entries), false)
+    }
+
+    #[test]
+    fn batch_splits_do_not_matter_for_nested_values() {
+        assert_batch_splits_do_not_matter(&StableHash64Func::new(), 0x5EED_0064, random_columns);
     }
 
     #[test]

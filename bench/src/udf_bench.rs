@@ -1,0 +1,150 @@
+//! UDF benchmarks, as ratios from one run on one machine:
+//! - each pack function through FFI (libdfpack.so loaded as a separate image)
+//!   vs the same function registered natively in the same process;
+//! - stable_hash64 vs DataFusion's built-in hashes (md5, sha256, blake3).
+//!
+//! Runs are interleaved (native, FFI, native, FFI, ...) so drift on a shared
+//! machine hits both sides alike; each figure is a median.
+//!
+//! usage: udf-bench [--rows N] [--runs N] [--pack path/to/libdfpack.so]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::datasource::MemTable;
+use datafusion::error::Result;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use dfpack_loader::{Pack, SessionFactory, default_pack_path};
+
+const BATCH_ROWS: usize = 8192;
+
+struct Options {
+    rows: usize,
+    runs: usize,
+    pack: std::path::PathBuf,
+}
+
+fn options() -> std::result::Result<Options, String> {
+    let mut options = Options { rows: 10_000_000, runs: 7, pack: default_pack_path().unwrap_or_default() };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--rows" => options.rows = value.parse().map_err(|e| format!("--rows: {e}"))?,
+            "--runs" => options.runs = value.parse().map_err(|e| format!("--runs: {e}"))?,
+            "--pack" => options.pack = value.into(),
+            other => return Err(format!("unknown flag {other}")),
+        }
+    }
+    Ok(options)
+}
+
+/// `t(s Utf8, n Int64)`: distinct strings like `user-000123` and their numbers.
+fn data(rows: usize) -> Result<Arc<MemTable>> {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("s", DataType::Utf8, false),
+        Field::new("n", DataType::Int64, false),
+    ]));
+    let batches = (0..rows)
+        .step_by(BATCH_ROWS)
+        .map(|start| {
+            let end = (start + BATCH_ROWS).min(rows);
+            let s: ArrayRef = Arc::new((start..end).map(|i| Some(format!("user-{i:08}"))).collect::<StringArray>());
+            let n: ArrayRef = Arc::new(Int64Array::from_iter_values((start..end).map(|i| i as i64)));
+            RecordBatch::try_new(Arc::clone(&schema), vec![s, n])
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    // Two partitions: both cores, as a host would use them.
+    let (left, right) = batches.split_at(batches.len() / 2);
+    Ok(Arc::new(MemTable::try_new(schema, vec![left.to_vec(), right.to_vec()])?))
+}
+
+fn config() -> SessionConfig {
+    SessionConfig::new().with_target_partitions(2)
+}
+
+async fn time(ctx: &SessionContext, sql: &str) -> Result<Duration> {
+    let start = Instant::now();
+    ctx.sql(sql).await?.collect().await?;
+    Ok(start.elapsed())
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+/// Median times of `a_sql` on `a` and `b_sql` on `b`, runs interleaved.
+async fn compare(a: &SessionContext, a_sql: &str, b: &SessionContext, b_sql: &str, runs: usize) -> Result<(Duration, Duration)> {
+    time(a, a_sql).await?; // warm-up both sides
+    time(b, b_sql).await?;
+    let (mut left, mut right) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        left.push(time(a, a_sql).await?);
+        right.push(time(b, b_sql).await?);
+    }
+    Ok((median(left), median(right)))
+}
+
+/// One query per pack function: the function over every row, reduced cheaply
+/// (max), so the function's own cost dominates.
+const FUNCTION_QUERIES: &[(&str, &str)] = &[
+    ("stable_hash64", "SELECT max(stable_hash64(s)) FROM t"),
+    ("stable_hash64 (2 args, one constant)", "SELECT max(stable_hash64('tenant', n)) FROM t"),
+];
+
+const BUILTIN_HASHES: &[(&str, &str)] = &[
+    ("md5", "SELECT max(md5(s)) FROM t"),
+    ("sha256", "SELECT max(sha256(s)) FROM t"),
+    ("blake3", "SELECT max(digest(s, 'blake3')) FROM t"),
+];
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    let options = options()?;
+    // A private copy: the pack must be its own image, never this binary's.
+    let dir = tempfile::tempdir()?;
+    let copy = dir.path().join("libdfpack.so");
+    std::fs::copy(&options.pack, &copy)?;
+    let pack = Pack::load(&copy)?;
+
+    let table = data(options.rows)?;
+    let native = SessionContext::new_with_config(config());
+    for udf in dfpack_udfs::scalar_functions() {
+        native.register_udf(udf.as_ref().clone());
+    }
+    native.register_table("t", Arc::clone(&table) as _)?;
+    let foreign = SessionFactory::new().with_config(config()).with_pack(pack).build()?;
+    foreign.register_table("t", table as _)?;
+
+    println!("rows: {}, runs: {} (median), batch: {BATCH_ROWS}, partitions: 2", options.rows, options.runs);
+    println!("\n| function | native ms | through FFI ms | FFI / native |\n|---|---:|---:|---:|");
+    for (name, sql) in FUNCTION_QUERIES {
+        let (n, f) = compare(&native, sql, &foreign, sql, options.runs).await?;
+        println!("| {name} | {:.1} | {:.1} | {:.3} |", ms(n), ms(f), f.as_secs_f64() / n.as_secs_f64());
+    }
+
+    println!("\n| hash over {} strings | built-in ms | stable_hash64 (FFI) ms | stable_hash64 / built-in |\n|---|---:|---:|---:|", options.rows);
+    let ours = FUNCTION_QUERIES[0].1;
+    for (name, sql) in BUILTIN_HASHES {
+        let (builtin, pack) = compare(&foreign, sql, &foreign, ours, options.runs).await?;
+        println!("| {name} | {:.1} | {:.1} | {:.3} |", ms(builtin), ms(pack), pack.as_secs_f64() / builtin.as_secs_f64());
+    }
+    Ok(())
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
