@@ -27,7 +27,7 @@ struct Options {
 }
 
 fn options() -> std::result::Result<Options, String> {
-    let mut options = Options { rows: 10_000_000, runs: 7, pack: default_pack_path().unwrap_or_default() };
+    let mut options = Options { rows: 10_000_000, runs: 5, pack: default_pack_path().unwrap_or_default() };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -93,6 +93,24 @@ async fn compare(a: &SessionContext, a_sql: &str, b: &SessionContext, b_sql: &st
 const FUNCTION_QUERIES: &[(&str, &str)] = &[
     ("stable_hash64", "SELECT max(stable_hash64(s)) FROM t"),
     ("stable_hash64 (2 args, one constant)", "SELECT max(stable_hash64('tenant', n)) FROM t"),
+    ("stable_hash128", "SELECT max(stable_hash128(s)) FROM t"),
+    ("stable_id", "SELECT max(stable_id('user', n)) FROM t"),
+    ("prefixed_hash64", "SELECT max(prefixed_hash64('user', s)) FROM t"),
+    ("canonical_fingerprint", "SELECT max(canonical_fingerprint(s)) FROM t"),
+    ("msgpack_encode", "SELECT max(msgpack_encode(s)) FROM t"),
+    ("msgpack_to_json (of msgpack_encode)", "SELECT max(msgpack_to_json(msgpack_encode(s))) FROM t"),
+    ("metadata_map_encode", "SELECT max(metadata_map_encode(map(make_array('k'), make_array(s)))) FROM t"),
+    (
+        "metadata_map_decode (of metadata_map_encode)",
+        "SELECT max(cardinality(metadata_map_decode(metadata_map_encode(map(make_array('k'), make_array(s)))))) FROM t",
+    ),
+    ("field_metadata", "SELECT max(field_metadata(s, 'k')) FROM t"),
+    ("map_entries_text", "SELECT max(cardinality(map_entries_text(map(make_array('k'), make_array(s))))) FROM t"),
+    ("map_get_default", "SELECT max(map_get_default(map(make_array('k'), make_array(n)), 'z', 0)) FROM t"),
+    ("list_unique_sorted", "SELECT max(cardinality(list_unique_sorted(make_array(n, n % 7, 3)))) FROM t"),
+    ("utf8_normalize", "SELECT max(utf8_normalize(s)) FROM t"),
+    ("utf8_normalize (NFKC, casefold, collapse)", "SELECT max(utf8_normalize(s, 'NFKC', true, true)) FROM t"),
+    ("utf8_null_if_blank", "SELECT max(utf8_null_if_blank(s)) FROM t"),
 ];
 
 const BUILTIN_HASHES: &[(&str, &str)] = &[
