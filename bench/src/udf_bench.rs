@@ -104,7 +104,6 @@ const FUNCTION_QUERIES: &[(&str, &str)] = &[
         "metadata_map_decode (of metadata_map_encode)",
         "SELECT max(cardinality(metadata_map_decode(metadata_map_encode(map(make_array('k'), make_array(s)))))) FROM t",
     ),
-    ("field_metadata", "SELECT max(field_metadata(s, 'k')) FROM t"),
     ("map_entries_text", "SELECT max(cardinality(map_entries_text(map(make_array('k'), make_array(s))))) FROM t"),
     ("map_get_default", "SELECT max(map_get_default(map(make_array('k'), make_array(n)), 'z', 0)) FROM t"),
     ("list_unique_sorted", "SELECT max(cardinality(list_unique_sorted(make_array(n, n % 7, 3)))) FROM t"),

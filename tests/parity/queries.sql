@@ -23,7 +23,6 @@ SELECT msgpack_to_json(msgpack_encode(named_struct('b', 1.5, 'a', make_array(1, 
 SELECT msgpack_to_json(decode(column1, 'hex')) FROM (VALUES ('82a16101a162c0'), ('93010203'), (NULL)) ORDER BY column1
 SELECT encode(metadata_map_encode(MAP {'k': 'v', 'a': 'b'}), 'hex')
 SELECT msgpack_to_json(msgpack_encode(metadata_map_decode(metadata_map_encode(MAP {'k': 'v', 'a': NULL}))))
-SELECT field_metadata(column1, 'k') FROM (VALUES (1), (2)) ORDER BY column1
 SELECT msgpack_to_json(msgpack_encode(map_entries_text(MAP {'a': 1, 'b': NULL, 'c': 3})))
 SELECT msgpack_to_json(msgpack_encode(map_entries_text(MAP {'x': make_array(1, 2), 'y': NULL})))
 SELECT CAST(map_get_default(MAP {'a': 1, 'b': 2}, column1, 0) AS VARCHAR) FROM (VALUES ('a'), ('z'), ('b')) ORDER BY column1

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use arrow::array::{
     Array, ArrayRef, AsArray, BinaryArray, BinaryViewArray, FixedSizeBinaryArray,
-    GenericStringBuilder, LargeBinaryArray, LargeStringArray, MapBuilder, NullBufferBuilder,
-    StringArray, StringBuilder, StringViewArray,
+    GenericStringBuilder, LargeBinaryArray, MapBuilder, NullBufferBuilder,
+    StringBuilder,
 };
 use arrow::buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, Field, Fields};
@@ -61,19 +61,6 @@ pub fn coerce_binary(function: &str, data_type: &DataType) -> Result<DataType> {
             Ok(value.as_ref().clone())
         }
         other => plan_err!("{function} expects a binary argument (MessagePack bytes), got {other}"),
-    }
-}
-
-/// The type a string argument is coerced to: string kinds (and NULL) as they
-/// are, a dictionary of strings to its value type; anything else is a
-/// planning error naming the function and the argument.
-pub fn coerce_string(function: &str, argument: &str, data_type: &DataType) -> Result<DataType> {
-    match data_type {
-        DataType::Null | DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-            Ok(data_type.clone())
-        }
-        DataType::Dictionary(_, value) if is_string_like(value) => Ok(value.as_ref().clone()),
-        other => plan_err!("{function} expects a string {argument}, got {other}"),
     }
 }
 
@@ -147,46 +134,6 @@ impl<'a> Binaries<'a> {
             Self::LargeBinary(array) => array.is_valid(row).then(|| array.value(row)),
             Self::BinaryView(array) => array.is_valid(row).then(|| array.value(row)),
             Self::FixedSizeBinary(array) => array.is_valid(row).then(|| array.value(row)),
-        }
-    }
-}
-
-/// The text of any string column, row by row.
-pub enum Strings<'a> {
-    Null(usize),
-    Utf8(&'a StringArray),
-    LargeUtf8(&'a LargeStringArray),
-    Utf8View(&'a StringViewArray),
-}
-
-impl<'a> Strings<'a> {
-    pub fn try_new(function: &str, array: &'a dyn Array) -> Result<Self> {
-        Ok(match array.data_type() {
-            DataType::Null => Self::Null(array.len()),
-            DataType::Utf8 => Self::Utf8(array.as_string()),
-            DataType::LargeUtf8 => Self::LargeUtf8(array.as_string()),
-            DataType::Utf8View => Self::Utf8View(array.as_string_view()),
-            other => return exec_err!("{function} expects a string argument, got {other}"),
-        })
-    }
-
-    pub fn len(&self) -> usize {
-        match self {
-            Self::Null(len) => *len,
-            Self::Utf8(array) => array.len(),
-            Self::LargeUtf8(array) => array.len(),
-            Self::Utf8View(array) => array.len(),
-        }
-    }
-
-    /// `array[row]`, `None` when null. `row` must be in bounds.
-    #[inline]
-    pub fn get(&self, row: usize) -> Option<&'a str> {
-        match self {
-            Self::Null(_) => None,
-            Self::Utf8(array) => array.is_valid(row).then(|| array.value(row)),
-            Self::LargeUtf8(array) => array.is_valid(row).then(|| array.value(row)),
-            Self::Utf8View(array) => array.is_valid(row).then(|| array.value(row)),
         }
     }
 }
@@ -322,20 +269,6 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("f expects a binary argument (MessagePack bytes), got Utf8")
-        );
-        assert_eq!(
-            coerce_string("f", "key", &dictionary(DataType::Utf8View)).unwrap(),
-            DataType::Utf8View
-        );
-        assert_eq!(
-            coerce_string("f", "key", &DataType::Null).unwrap(),
-            DataType::Null
-        );
-        assert!(
-            coerce_string("f", "key", &DataType::Int32)
-                .unwrap_err()
-                .to_string()
-                .contains("f expects a string key, got Int32")
         );
     }
 }

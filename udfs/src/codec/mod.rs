@@ -8,7 +8,6 @@
 //! | `msgpack_to_json(bytes)` | Utf8: one MessagePack value as JSON; NULL gives NULL |
 //! | `metadata_map_encode(map)` | Binary: the canonical form of a `Map<Utf8, Utf8>`; NULL gives NULL |
 //! | `metadata_map_decode(bytes)` | `Map<Utf8, Utf8>`, sorted by key; NULL gives NULL |
-//! | `field_metadata(v [, key])` | the Arrow field metadata of `v`'s field, or one key's value |
 //!
 //! Decoding ([`reader`]) is bounded: inputs above 64 MiB, nesting deeper
 //! than 128 and malformed bytes are errors, never panics.
@@ -20,7 +19,6 @@ use datafusion_expr::ScalarUDF;
 pub(crate) mod args;
 pub mod canonical;
 pub mod canonical_fingerprint;
-pub mod field_metadata;
 pub mod metadata_map_decode;
 pub mod metadata_map_encode;
 pub mod msgpack_encode;
@@ -66,11 +64,6 @@ shared_udf!(
     metadata_map_decode,
     metadata_map_decode::MetadataMapDecodeFunc::new()
 );
-shared_udf!(
-    /// The `field_metadata` function, shared by every caller.
-    field_metadata,
-    field_metadata::FieldMetadataFunc::new()
-);
 
 /// Every scalar function of this family.
 pub fn functions() -> Vec<Arc<ScalarUDF>> {
@@ -80,6 +73,5 @@ pub fn functions() -> Vec<Arc<ScalarUDF>> {
         msgpack_to_json(),
         metadata_map_encode(),
         metadata_map_decode(),
-        field_metadata(),
     ]
 }

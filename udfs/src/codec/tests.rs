@@ -248,73 +248,8 @@ async fn round_trips() -> Result<()> {
         "true"
     );
     assert_eq!(
-        one(&ctx, "SELECT metadata_map_decode(metadata_map_encode(field_metadata(latency))) FROM readings LIMIT 1").await?,
+        one(&ctx, "SELECT metadata_map_decode(metadata_map_encode(arrow_metadata(latency))) FROM readings LIMIT 1").await?,
         "{source: sensor, unit: ms}"
-    );
-    Ok(())
-}
-
-#[tokio::test]
-async fn field_metadata_through_sql() -> Result<()> {
-    let ctx = context()?;
-    assert_eq!(
-        rows(&ctx, "SELECT field_metadata(latency), field_metadata(latency, 'unit'), field_metadata(latency, k) FROM readings").await?,
-        vec![
-            vec!["{source: sensor, unit: ms}".to_string(), "ms".into(), "ms".into()],
-            vec!["{source: sensor, unit: ms}".to_string(), "ms".into(), "sensor".into()],
-            vec!["{source: sensor, unit: ms}".to_string(), "ms".into(), "NULL".into()],
-        ]
-    );
-    // The same answers as DataFusion's built-in arrow_metadata.
-    let both = rows(
-        &ctx,
-        "SELECT arrow_metadata(latency), field_metadata(latency), arrow_metadata(latency, 'unit'), field_metadata(latency, 'unit'), \
-                arrow_metadata(latency, 'nope'), field_metadata(latency, 'nope'), arrow_metadata(k), field_metadata(k) FROM readings",
-    )
-    .await?;
-    for row in both {
-        assert_eq!(row[0], row[1]);
-        assert_eq!(row[2], row[3]);
-        assert_eq!(row[4], row[5]);
-        assert_eq!(row[6], row[7]);
-    }
-    assert_eq!(one(&ctx, "SELECT field_metadata(1)").await?, "{}");
-    assert_eq!(one(&ctx, "SELECT field_metadata(1, 'unit')").await?, "NULL");
-    assert_eq!(
-        one(
-            &ctx,
-            "SELECT field_metadata(latency, NULL) FROM readings LIMIT 1"
-        )
-        .await?,
-        "NULL"
-    );
-    assert_eq!(
-        one(
-            &ctx,
-            "SELECT field_metadata(with_metadata(1, 'unit', 'ms'), 'unit')"
-        )
-        .await?,
-        "ms"
-    );
-    // Casts keep their input's metadata; arithmetic and functions drop it.
-    for (expression, expected) in [
-        ("arrow_cast(latency, 'Int64')", "{source: sensor, unit: ms}"),
-        ("CAST(latency AS BIGINT)", "{source: sensor, unit: ms}"),
-        ("latency + 1", "{}"),
-        ("abs(latency)", "{}"),
-    ] {
-        let sql = format!("SELECT field_metadata({expression}) FROM readings LIMIT 1");
-        assert_eq!(one(&ctx, &sql).await?, expected, "{expression}");
-    }
-    let error = ctx
-        .sql("SELECT field_metadata(latency, 1) FROM readings")
-        .await
-        .unwrap_err();
-    assert!(
-        error
-            .to_string()
-            .contains("field_metadata expects a string key, got Int64"),
-        "{error}"
     );
     Ok(())
 }
