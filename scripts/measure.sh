@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Measures what issue #2 reports, on this machine, in one run (release build):
+# Regenerates the figures in BENCHMARKS.md, on this machine, in one run
+# (release build; one cargo invocation, so one feature set):
 # - load + verify + install time of the pack: median of 20 fresh processes;
 # - the CLI's start (to the end of `SELECT 1`): median of 20 runs, with and
 #   without the pack, so the pack's share is a ratio from the same run;
-# - the size of the release libdfpack.so.
+# - the size of the release libdfpack.so;
+# - udf-bench: every pack function through FFI vs native, and stable_hash64
+#   vs DataFusion's built-in hashes (pass --rows/--runs through UDF_BENCH_ARGS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/setup.sh
-cargo build --release -p dfpack-plugin -p dfpack-cli -p dfpack-loader --example load_timing
+cargo build --release -p dfpack-plugin -p dfpack-cli -p dfpack-loader -p dfpack-bench --example load_timing
 bin="$CARGO_TARGET_DIR/release"
 runs=20
 
@@ -31,3 +34,6 @@ CLI start to end of SELECT 1, without any pack:       ${without} us
 CLI start with / without the pack:                    $(awk -v a="$with" -v b="$without" 'BEGIN { printf "%.2fx", a / b }')
 release libdfpack.so size:                            ${size} bytes ($(awk -v s="$size" 'BEGIN { printf "%.1f MiB", s / 1048576 }'))
 REPORT
+
+# shellcheck disable=SC2086 # word splitting of the extra arguments is intended
+"$bin/udf-bench" --pack "$bin/libdfpack.so" ${UDF_BENCH_ARGS:-}
