@@ -119,33 +119,37 @@ fn installed_packs(state: &SessionState) -> InstalledPacks {
 }
 
 fn check_collisions(pack: &Pack, state: &SessionState, installed: &InstalledPacks) -> Result<()> {
-    let taken: Vec<String> = pack
-        .exports()
-        .filter(|(name, kind)| match kind {
+    // Names already taken, grouped by who owns them, so the message stays readable.
+    let mut taken: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, kind) in pack.exports() {
+        let registered = match kind {
             ExportKind::ScalarUdf => {
-                state.scalar_functions().contains_key(*name)
-                    || state.aggregate_functions().contains_key(*name)
-                    || state.window_functions().contains_key(*name)
+                state.scalar_functions().contains_key(name)
+                    || state.aggregate_functions().contains_key(name)
+                    || state.window_functions().contains_key(name)
             }
-            ExportKind::TableFunction => state.table_functions().contains_key(*name),
-        })
-        .map(|(name, kind)| match installed.owners.get(name) {
-            Some((owner, path)) => format!(
-                "{name} ({} function, from pack '{owner}' at '{}')",
-                kind.as_str(),
-                path.display()
-            ),
-            None => format!("{name} ({} function, defined by the host)", kind.as_str()),
-        })
-        .collect();
+            ExportKind::TableFunction => state.table_functions().contains_key(name),
+        };
+        if !registered {
+            continue;
+        }
+        let owner = match installed.owners.get(name) {
+            Some((owner, path)) => format!("from pack '{owner}' at '{}'", path.display()),
+            None => "defined by the host".to_string(),
+        };
+        taken.entry(owner).or_default().push(format!("{name} ({})", kind.as_str()));
+    }
     if taken.is_empty() {
         return Ok(());
     }
+    let owners: Vec<String> =
+        taken.iter().map(|(owner, names)| format!("{owner}: {}", names.join(", "))).collect();
     Err(Error::Abi(format!(
-        "cannot install pack '{}' from '{}': the session already has {}; nothing was installed",
+        "cannot install pack '{}' from '{}': the session already has functions of the same names, {}; \
+         nothing was installed",
         pack.name(),
         pack.path().display(),
-        taken.join(", ")
+        owners.join("; ")
     )))
 }
 

@@ -331,7 +331,8 @@ fn a_second_pack_with_the_same_function_names_is_refused_naming_them() {
     command.arg("--plugin").arg(pack_image()).arg("--plugin").arg(&fixture).args(["-c", "SELECT 1"]);
     let result = run(command).failed();
     assert!(result.stderr.contains("cannot install pack 'dfpack_fixture'"), "{}", result.stderr);
-    assert!(result.stderr.contains("stable_hash64 (scalar function, from pack 'dfpack'"), "{}", result.stderr);
+    assert!(result.stderr.contains("from pack 'dfpack' at '"), "{}", result.stderr);
+    assert!(result.stderr.contains("stable_hash64 (scalar)"), "{}", result.stderr);
     assert!(result.stderr.contains("nothing was installed"), "{}", result.stderr);
 }
 
