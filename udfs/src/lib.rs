@@ -5,9 +5,15 @@ use std::sync::Arc;
 
 use datafusion_expr::ScalarUDF;
 
+#[macro_use]
+mod macros;
+
 pub mod codec;
+mod decimal;
 pub mod hash;
 pub mod shapes;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod text;
 
 /// Every scalar function of this crate.

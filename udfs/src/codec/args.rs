@@ -11,9 +11,12 @@ use arrow::array::{
     StringBuilder,
 };
 use arrow::buffer::{Buffer, OffsetBuffer, ScalarBuffer};
-use arrow::datatypes::{DataType, Field, Fields};
+use arrow::datatypes::{DataType, Field, FieldRef, Fields};
+use datafusion_common::utils::take_function_args;
 use datafusion_common::{Result, ScalarValue, exec_err, plan_err};
 use datafusion_expr::ColumnarValue;
+
+use super::canonical::check_supported;
 
 /// `Map<Utf8, Utf8>`, the type of a metadata map: entries named as arrow's
 /// `MapBuilder` names them (`entries`, `keys`, `values`), values nullable,
@@ -45,6 +48,20 @@ pub fn is_string_like(data_type: &DataType) -> bool {
         DataType::Dictionary(_, value) => is_string_like(value),
         _ => false,
     }
+}
+
+/// The result field, of type `data_type`, of a function of one value of any
+/// type with a canonical form (`canonical_fingerprint`, `msgpack_encode`):
+/// a type without one is rejected while planning.
+pub fn canonical_return_field(
+    function: &str,
+    arg_fields: &[FieldRef],
+    data_type: DataType,
+    nullable: bool,
+) -> Result<FieldRef> {
+    let [field] = take_function_args(function, arg_fields)?;
+    check_supported(function, field.data_type())?;
+    Ok(Arc::new(Field::new(function, data_type, nullable)))
 }
 
 /// The type a binary argument is coerced to: binary kinds (and NULL) as they

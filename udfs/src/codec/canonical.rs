@@ -135,6 +135,8 @@ use arrow::datatypes::{
 };
 use datafusion_common::{DataFusionError, Result, ScalarValue, exec_err};
 
+use crate::decimal::ToI256;
+
 /// The MessagePack ext type codes of the canonical form.
 pub mod ext_type {
     /// The standard MessagePack timestamp.
@@ -655,35 +657,6 @@ fn write_decimal(scale: i8, unscaled: i256, out: &mut Vec<u8>) {
     write_ext(ext_type::DECIMAL, &payload[..=len], out);
 }
 
-/// Lossless widening of every decimal's unscaled value to `i256`.
-trait ToI256 {
-    fn to_i256(self) -> i256;
-}
-
-impl ToI256 for i32 {
-    fn to_i256(self) -> i256 {
-        i256::from_i128(self.into())
-    }
-}
-
-impl ToI256 for i64 {
-    fn to_i256(self) -> i256 {
-        i256::from_i128(self.into())
-    }
-}
-
-impl ToI256 for i128 {
-    fn to_i256(self) -> i256 {
-        i256::from_i128(self)
-    }
-}
-
-impl ToI256 for i256 {
-    fn to_i256(self) -> i256 {
-        self
-    }
-}
-
 /// Rows of a dictionary column, encoded as the value each key points at.
 struct DictionaryRows<'a, K: ArrowPrimitiveType> {
     keys: &'a PrimitiveArray<K>,
@@ -1016,16 +989,17 @@ mod tests {
         StringViewArray, StructArray, Time32MillisecondArray, Time32SecondArray,
         Time64MicrosecondArray, Time64NanosecondArray, TimestampMicrosecondArray,
         TimestampMillisecondArray, TimestampNanosecondArray, TimestampSecondArray, UInt8Array,
-        UInt16Array, UInt32Array, UInt64Array, UnionArray,
+        UInt16Array, UInt32Array, UInt64Array,
     };
     use arrow::buffer::{OffsetBuffer, ScalarBuffer};
     use arrow::datatypes::{
         DataType, Field, Fields, Int8Type, Int32Type, IntervalDayTime, IntervalMonthDayNano,
-        UInt32Type, UnionFields, i256,
+        UInt32Type, i256,
     };
     use datafusion_common::ScalarValue;
 
     use super::{CanonicalEncoder, check_supported, encode_scalar};
+    use crate::test_support::union_of_int32;
 
     fn hex(bytes: &[u8]) -> String {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -1893,23 +1867,9 @@ mod tests {
         assert_eq!(encode_rows(empty_struct.as_ref()), vec!["80"]);
     }
 
-    fn union_array() -> ArrayRef {
-        let fields =
-            UnionFields::try_new(vec![0], vec![Field::new("i", DataType::Int32, true)]).unwrap();
-        Arc::new(
-            UnionArray::try_new(
-                fields,
-                ScalarBuffer::from(vec![0i8]),
-                None,
-                vec![Arc::new(Int32Array::from(vec![1])) as ArrayRef],
-            )
-            .unwrap(),
-        )
-    }
-
     #[test]
     fn unsupported_types_are_errors_naming_them() {
-        let union = union_array();
+        let union = union_of_int32();
         let error = CanonicalEncoder::try_new("f", union.as_ref())
             .unwrap_err()
             .to_string();

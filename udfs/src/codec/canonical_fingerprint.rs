@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, StringBuilder};
-use arrow::datatypes::{DataType, Field, FieldRef};
+use arrow::datatypes::{DataType, FieldRef};
 use datafusion_common::utils::take_function_args;
 use datafusion_common::{Result, internal_err};
 use datafusion_expr::{
@@ -13,8 +13,8 @@ use datafusion_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::args::{check_offset, unary};
-use super::canonical::{CanonicalEncoder, check_supported};
+use super::args::{canonical_return_field, check_offset, unary};
+use super::canonical::CanonicalEncoder;
 
 /// Characters of one fingerprint: 32 bytes in hex.
 const HEX_LEN: usize = 64;
@@ -81,9 +81,7 @@ impl ScalarUDFImpl for CanonicalFingerprintFunc {
     /// Rejects a type without a canonical form while planning, and declares
     /// the result non-nullable: NULL has a fingerprint too.
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
-        let [field] = take_function_args(NAME, args.arg_fields)?;
-        check_supported(NAME, field.data_type())?;
-        Ok(Arc::new(Field::new(NAME, DataType::Utf8, false)))
+        canonical_return_field(NAME, args.arg_fields, DataType::Utf8, false)
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

@@ -180,13 +180,12 @@ mod tests {
     use std::sync::Arc;
 
     use arrow::array::{Array, ArrayRef, AsArray, BinaryArray, MapArray};
-    use arrow::datatypes::Field;
-    use datafusion_common::config::ConfigOptions;
     use datafusion_common::{Result, ScalarValue};
-    use datafusion_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl};
+    use datafusion_expr::ColumnarValue;
 
     use super::{MetadataMapDecodeFunc, decode};
     use crate::codec::args::metadata_map_type;
+    use crate::test_support::invoke_unplanned;
 
     fn entries(bytes: &[u8]) -> Result<Vec<(String, Option<String>)>, String> {
         let mut entries = Vec::new();
@@ -197,14 +196,13 @@ mod tests {
             .collect())
     }
 
-    pub(crate) fn invoke(arg: ColumnarValue, number_rows: usize) -> Result<ColumnarValue> {
-        MetadataMapDecodeFunc::new().invoke_with_args(ScalarFunctionArgs {
-            arg_fields: vec![Arc::new(Field::new("b", arg.data_type(), true))],
-            args: vec![arg],
+    fn invoke(arg: ColumnarValue, number_rows: usize) -> Result<ColumnarValue> {
+        invoke_unplanned(
+            &MetadataMapDecodeFunc::new(),
+            vec![arg],
             number_rows,
-            return_field: Arc::new(Field::new("metadata_map_decode", metadata_map_type(), true)),
-            config_options: Arc::new(ConfigOptions::default()),
-        })
+            metadata_map_type(),
+        )
     }
 
     fn owned(pairs: &[(&str, Option<&str>)]) -> Vec<(String, Option<String>)> {

@@ -113,20 +113,19 @@ mod tests {
         StringDictionaryBuilder, StringViewBuilder,
     };
     use arrow::datatypes::{DataType, Field, Int32Type};
-    use datafusion_common::config::ConfigOptions;
     use datafusion_common::{Result, ScalarValue};
-    use datafusion_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl};
+    use datafusion_expr::{ColumnarValue, ScalarUDFImpl};
 
     use super::MetadataMapEncodeFunc;
+    use crate::test_support::invoke_unplanned;
 
     fn invoke(arg: ColumnarValue, number_rows: usize) -> Result<ColumnarValue> {
-        MetadataMapEncodeFunc::new().invoke_with_args(ScalarFunctionArgs {
-            arg_fields: vec![Arc::new(Field::new("m", arg.data_type(), true))],
-            args: vec![arg],
+        invoke_unplanned(
+            &MetadataMapEncodeFunc::new(),
+            vec![arg],
             number_rows,
-            return_field: Arc::new(Field::new("metadata_map_encode", DataType::Binary, true)),
-            config_options: Arc::new(ConfigOptions::default()),
-        })
+            DataType::Binary,
+        )
     }
 
     fn encode(column: ArrayRef) -> Vec<Option<Vec<u8>>> {

@@ -12,7 +12,7 @@
 //! Decoding ([`reader`]) is bounded: inputs above 64 MiB, nesting deeper
 //! than 128 and malformed bytes are errors, never panics.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use datafusion_expr::ScalarUDF;
 
@@ -27,17 +27,6 @@ pub mod reader;
 
 #[cfg(test)]
 mod tests;
-
-macro_rules! shared_udf {
-    ($(#[$doc:meta])* $name:ident, $implementation:expr) => {
-        $(#[$doc])*
-        pub fn $name() -> Arc<ScalarUDF> {
-            static INSTANCE: LazyLock<Arc<ScalarUDF>> =
-                LazyLock::new(|| Arc::new(ScalarUDF::new_from_impl($implementation)));
-            Arc::clone(&INSTANCE)
-        }
-    };
-}
 
 shared_udf!(
     /// The `canonical_fingerprint` function, shared by every caller.

@@ -1,10 +1,8 @@
 //! `msgpack_encode(value)`: the canonical MessagePack form of a value, as
 //! Binary.
 
-use std::sync::Arc;
-
 use arrow::array::{Array, ArrayRef};
-use arrow::datatypes::{DataType, Field, FieldRef};
+use arrow::datatypes::{DataType, FieldRef};
 use datafusion_common::utils::take_function_args;
 use datafusion_common::{Result, internal_err};
 use datafusion_expr::{
@@ -13,8 +11,8 @@ use datafusion_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::args::{BinaryColumn, unary};
-use super::canonical::{CanonicalEncoder, NIL, check_supported};
+use super::args::{BinaryColumn, canonical_return_field, unary};
+use super::canonical::{CanonicalEncoder, NIL};
 
 #[user_doc(
     doc_section(label = "MessagePack Functions"),
@@ -77,9 +75,7 @@ impl ScalarUDFImpl for MsgpackEncodeFunc {
 
     /// Rejects a type without a canonical form while planning.
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
-        let [field] = take_function_args(NAME, args.arg_fields)?;
-        check_supported(NAME, field.data_type())?;
-        Ok(Arc::new(Field::new(NAME, DataType::Binary, true)))
+        canonical_return_field(NAME, args.arg_fields, DataType::Binary, true)
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -114,23 +110,21 @@ pub(crate) fn encode_column(function: &'static str, array: &dyn Array) -> Result
 mod tests {
     use std::sync::Arc;
 
-    use arrow::array::{Array, ArrayRef, AsArray, Int32Array, StringArray, UnionArray};
-    use arrow::buffer::ScalarBuffer;
-    use arrow::datatypes::{DataType, Field, UnionFields};
-    use datafusion_common::config::ConfigOptions;
+    use arrow::array::{Array, ArrayRef, AsArray, Int32Array, StringArray};
+    use arrow::datatypes::{DataType, Field};
     use datafusion_common::{Result, ScalarValue};
-    use datafusion_expr::{ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl};
+    use datafusion_expr::{ColumnarValue, ReturnFieldArgs, ScalarUDFImpl};
 
     use super::MsgpackEncodeFunc;
+    use crate::test_support::{invoke_unplanned, union_of_int32};
 
     fn invoke(arg: ColumnarValue, number_rows: usize) -> Result<ColumnarValue> {
-        MsgpackEncodeFunc::new().invoke_with_args(ScalarFunctionArgs {
-            arg_fields: vec![Arc::new(Field::new("v", arg.data_type(), true))],
-            args: vec![arg],
+        invoke_unplanned(
+            &MsgpackEncodeFunc::new(),
+            vec![arg],
             number_rows,
-            return_field: Arc::new(Field::new("msgpack_encode", DataType::Binary, true)),
-            config_options: Arc::new(ConfigOptions::default()),
-        })
+            DataType::Binary,
+        )
     }
 
     #[test]
@@ -176,15 +170,10 @@ mod tests {
         assert_eq!(result.value(1), [0xcd, 0x01, 0x2c]);
     }
 
-    fn union_type() -> DataType {
-        let fields =
-            UnionFields::try_new(vec![0], vec![Field::new("i", DataType::Int32, true)]).unwrap();
-        DataType::Union(fields, arrow::datatypes::UnionMode::Sparse)
-    }
-
     #[test]
     fn unions_are_rejected_when_planning_and_executing() {
-        let field = Arc::new(Field::new("u", union_type(), true));
+        let union = union_of_int32();
+        let field = Arc::new(Field::new("u", union.data_type().clone(), true));
         let error = MsgpackEncodeFunc::new()
             .return_field_from_args(ReturnFieldArgs {
                 arg_fields: &[field],
@@ -197,18 +186,6 @@ mod tests {
             "{error}"
         );
 
-        let DataType::Union(fields, _) = union_type() else {
-            unreachable!()
-        };
-        let union: ArrayRef = Arc::new(
-            UnionArray::try_new(
-                fields,
-                ScalarBuffer::from(vec![0i8]),
-                None,
-                vec![Arc::new(Int32Array::from(vec![1])) as ArrayRef],
-            )
-            .unwrap(),
-        );
         let error = invoke(ColumnarValue::Array(union), 1)
             .unwrap_err()
             .to_string();

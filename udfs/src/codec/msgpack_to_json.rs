@@ -238,13 +238,13 @@ mod tests {
         Array, ArrayRef, AsArray, BinaryArray, BinaryViewArray, FixedSizeBinaryArray,
         LargeBinaryArray,
     };
-    use arrow::datatypes::{DataType, Field};
-    use datafusion_common::config::ConfigOptions;
+    use arrow::datatypes::DataType;
     use datafusion_common::{Result, ScalarValue};
-    use datafusion_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl};
+    use datafusion_expr::{ColumnarValue, ScalarUDFImpl};
 
     use super::{MsgpackToJsonFunc, to_json};
     use crate::codec::reader::MAX_DEPTH;
+    use crate::test_support::invoke_unplanned;
 
     fn json(bytes: &[u8]) -> Result<String, String> {
         let mut out = Vec::new();
@@ -253,13 +253,12 @@ mod tests {
     }
 
     fn invoke(arg: ColumnarValue, number_rows: usize) -> Result<ColumnarValue> {
-        MsgpackToJsonFunc::new().invoke_with_args(ScalarFunctionArgs {
-            arg_fields: vec![Arc::new(Field::new("b", arg.data_type(), true))],
-            args: vec![arg],
+        invoke_unplanned(
+            &MsgpackToJsonFunc::new(),
+            vec![arg],
             number_rows,
-            return_field: Arc::new(Field::new("msgpack_to_json", DataType::Utf8, true)),
-            config_options: Arc::new(ConfigOptions::default()),
-        })
+            DataType::Utf8,
+        )
     }
 
     #[test]

@@ -10,13 +10,13 @@ use arrow::datatypes::{DataType, Field, Schema};
 use arrow::util::pretty::pretty_format_batches;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
-use datafusion_common::config::ConfigOptions;
 use datafusion_common::{Result, ScalarValue};
-use datafusion_expr::{ColumnarValue, ScalarFunctionArgs};
+use datafusion_expr::ColumnarValue;
 
 use super::functions;
 use super::metadata_map_decode::decode as decode_metadata;
 use super::msgpack_to_json::to_json;
+use crate::test_support::{XorShift, invoke, invoke_unplanned};
 
 fn context() -> Result<SessionContext> {
     let ctx = SessionContext::new();
@@ -303,33 +303,17 @@ async fn planning_errors_name_the_function() -> Result<()> {
     Ok(())
 }
 
-/// A fixed-seed xorshift64* generator: reproducible without new dependencies.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// A byte biased towards MessagePack markers and small lengths, so random
-    /// inputs reach past the first byte.
-    fn byte(&mut self) -> u8 {
-        const INTERESTING: [u8; 24] = [
-            0x00, 0x01, 0x7f, 0x80, 0x81, 0x90, 0x91, 0xa1, 0xc0, 0xc1, 0xc2, 0xc4, 0xc7, 0xca,
-            0xcb, 0xd4, 0xd9, 0xdc, 0xdd, 0xde, 0xdf, 0xe0, 0xff, 0x92,
-        ];
-        if self.next().is_multiple_of(2) {
-            INTERESTING[self.below(INTERESTING.len())]
-        } else {
-            self.next() as u8
-        }
+/// A random byte biased towards MessagePack markers and small lengths, so
+/// random inputs reach past the first byte.
+fn random_byte(rng: &mut XorShift) -> u8 {
+    const INTERESTING: [u8; 24] = [
+        0x00, 0x01, 0x7f, 0x80, 0x81, 0x90, 0x91, 0xa1, 0xc0, 0xc1, 0xc2, 0xc4, 0xc7, 0xca, 0xcb,
+        0xd4, 0xd9, 0xdc, 0xdd, 0xde, 0xdf, 0xe0, 0xff, 0x92,
+    ];
+    if rng.next_u64().is_multiple_of(2) {
+        INTERESTING[rng.below(INTERESTING.len())]
+    } else {
+        rng.next_u64() as u8
     }
 }
 
@@ -339,10 +323,10 @@ fn random_value(rng: &mut XorShift, depth: usize) -> rmpv::Value {
     let kinds = if depth == 0 { 8 } else { 10 };
     match rng.below(kinds) {
         0 => Value::Nil,
-        1 => Value::Boolean(rng.next().is_multiple_of(2)),
-        2 => Value::from(rng.next()),
-        3 => Value::from(rng.next() as i64),
-        4 => Value::F64(f64::from_bits(rng.next())),
+        1 => Value::Boolean(rng.next_u64().is_multiple_of(2)),
+        2 => Value::from(rng.next_u64()),
+        3 => Value::from(rng.next_u64() as i64),
+        4 => Value::F64(f64::from_bits(rng.next_u64())),
         5 => {
             let len = rng.below(6);
             Value::from(
@@ -351,10 +335,10 @@ fn random_value(rng: &mut XorShift, depth: usize) -> rmpv::Value {
                     .collect::<String>(),
             )
         }
-        6 => Value::Binary((0..rng.below(5)).map(|_| rng.next() as u8).collect()),
+        6 => Value::Binary((0..rng.below(5)).map(|_| rng.next_u64() as u8).collect()),
         7 => Value::Ext(
-            rng.next() as i8,
-            (0..rng.below(20)).map(|_| rng.next() as u8).collect(),
+            rng.next_u64() as i8,
+            (0..rng.below(20)).map(|_| rng.next_u64() as u8).collect(),
         ),
         8 => Value::Array(
             (0..rng.below(4))
@@ -407,7 +391,7 @@ fn reference_json(value: &rmpv::Value) -> serde_json::Value {
 
 #[test]
 fn random_values_render_as_the_reference_json() {
-    let mut rng = XorShift(0x05EE_D0FC_0DEC);
+    let mut rng = XorShift::new(0x05EE_D0FC_0DEC);
     for _ in 0..2_000 {
         let value = random_value(&mut rng, 4);
         let mut bytes = Vec::new();
@@ -426,17 +410,7 @@ fn random_values_render_as_the_reference_json() {
 
 fn invoke_one(udf: &datafusion_expr::ScalarUDF, bytes: &[u8]) -> Result<ColumnarValue> {
     let column: ArrayRef = Arc::new(BinaryArray::from(vec![bytes]));
-    let return_field = udf.return_field_from_args(datafusion_expr::ReturnFieldArgs {
-        arg_fields: &[Arc::new(Field::new("b", DataType::Binary, true))],
-        scalar_arguments: &[None],
-    })?;
-    udf.invoke_with_args(ScalarFunctionArgs {
-        args: vec![ColumnarValue::Array(column)],
-        arg_fields: vec![Arc::new(Field::new("b", DataType::Binary, true))],
-        number_rows: 1,
-        return_field,
-        config_options: Arc::new(ConfigOptions::default()),
-    })
+    invoke(udf.inner().as_ref(), vec![ColumnarValue::Array(column)], 1)
 }
 
 /// Random bytes, and valid encodings cut short or with a byte changed, fed
@@ -444,13 +418,13 @@ fn invoke_one(udf: &datafusion_expr::ScalarUDF, bytes: &[u8]) -> Result<Columnar
 /// the function and the problem.
 #[test]
 fn random_bytes_never_panic() {
-    let mut rng = XorShift(0xF022_1D0B_5E55);
+    let mut rng = XorShift::new(0xF022_1D0B_5E55);
     let to_json_udf = super::msgpack_to_json();
     let decode_udf = super::metadata_map_decode();
     let (mut ok, mut errors) = (0, 0);
     for i in 0..20_000 {
         let bytes: Vec<u8> = if i % 2 == 0 {
-            (0..rng.below(24)).map(|_| rng.byte()).collect()
+            (0..rng.below(24)).map(|_| random_byte(&mut rng)).collect()
         } else {
             let mut bytes = Vec::new();
             rmpv::encode::write_value(&mut bytes, &random_value(&mut rng, 3)).unwrap();
@@ -458,9 +432,9 @@ fn random_bytes_never_panic() {
                 0 => bytes.truncate(rng.below(bytes.len() + 1)),
                 1 if !bytes.is_empty() => {
                     let at = rng.below(bytes.len());
-                    bytes[at] = rng.byte();
+                    bytes[at] = random_byte(&mut rng);
                 }
-                _ => bytes.push(rng.byte()),
+                _ => bytes.push(random_byte(&mut rng)),
             }
             bytes
         };
@@ -533,27 +507,18 @@ fn scalar_null_of_any_type_fingerprints_as_nil() -> Result<()> {
         ScalarValue::Int32(None),
         ScalarValue::Utf8(None),
     ] {
+        let args = vec![ColumnarValue::Scalar(null.clone())];
         let ColumnarValue::Scalar(ScalarValue::Utf8(Some(hash))) =
-            udf.invoke_with_args(ScalarFunctionArgs {
-                arg_fields: vec![Arc::new(Field::new("v", null.data_type(), true))],
-                args: vec![ColumnarValue::Scalar(null.clone())],
-                number_rows: 1,
-                return_field: Arc::new(Field::new("f", DataType::Utf8, false)),
-                config_options: Arc::new(ConfigOptions::default()),
-            })?
+            invoke_unplanned(udf.inner().as_ref(), args, 1, DataType::Utf8)?
         else {
             panic!("{null:?}: not a Utf8 constant");
         };
         assert_eq!(hash, blake3::hash(&[0xc0]).to_hex().as_str(), "{null:?}");
     }
     let column: ArrayRef = Arc::new(Int32Array::from(vec![None, Some(1)]));
-    let ColumnarValue::Array(result) = udf.invoke_with_args(ScalarFunctionArgs {
-        arg_fields: vec![Arc::new(Field::new("v", DataType::Int32, true))],
-        args: vec![ColumnarValue::Array(column)],
-        number_rows: 2,
-        return_field: Arc::new(Field::new("f", DataType::Utf8, false)),
-        config_options: Arc::new(ConfigOptions::default()),
-    })?
+    let args = vec![ColumnarValue::Array(column)];
+    let ColumnarValue::Array(result) =
+        invoke_unplanned(udf.inner().as_ref(), args, 2, DataType::Utf8)?
     else {
         panic!("a column gives a column");
     };

@@ -121,9 +121,10 @@ use arrow::datatypes::{
     RunEndIndexType, Time32MillisecondType, Time32SecondType, Time64MicrosecondType,
     Time64NanosecondType, TimeUnit, TimestampMicrosecondType, TimestampMillisecondType,
     TimestampNanosecondType, TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
-    i256,
 };
 use datafusion_common::{Result, ScalarValue, not_impl_err};
+
+use crate::decimal::ToI256;
 
 const TAG_NULL: u8 = 0x00;
 const TAG_BOOLEAN: u8 = 0x01;
@@ -383,35 +384,6 @@ where
         out.extend_from_slice(&scale.to_le_bytes());
         out.extend_from_slice(&v.to_i256().to_le_bytes());
     })
-}
-
-/// Lossless widening of every decimal's unscaled value to `i256`.
-trait ToI256 {
-    fn to_i256(self) -> i256;
-}
-
-impl ToI256 for i32 {
-    fn to_i256(self) -> i256 {
-        i256::from_i128(self.into())
-    }
-}
-
-impl ToI256 for i64 {
-    fn to_i256(self) -> i256 {
-        i256::from_i128(self.into())
-    }
-}
-
-impl ToI256 for i128 {
-    fn to_i256(self) -> i256 {
-        i256::from_i128(self)
-    }
-}
-
-impl ToI256 for i256 {
-    fn to_i256(self) -> i256 {
-        self
-    }
 }
 
 /// Rows of a dictionary column, encoded as the value each key points at, so
@@ -731,7 +703,8 @@ mod tests {
     };
 
     use super::ValueEncoder;
-    use crate::hash::test_util::{XorShift, random_columns};
+    use crate::hash::test_util::random_columns;
+    use crate::test_support::XorShift;
 
     /// The encoding of every row of `array`, each on its own.
     fn encode_rows(array: &dyn Array) -> Vec<Vec<u8>> {

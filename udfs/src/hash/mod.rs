@@ -1,7 +1,7 @@
 //! Hashing functions whose results are stable across representations,
 //! releases and platforms, so they can be stored.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use datafusion_expr::ScalarUDF;
 
@@ -13,18 +13,6 @@ pub mod stable_hash64;
 pub mod stable_id;
 #[cfg(test)]
 mod test_util;
-
-/// One shared instance per function.
-macro_rules! shared_udf {
-    ($(#[$doc:meta])* $name:ident, $implementation:expr) => {
-        $(#[$doc])*
-        pub fn $name() -> Arc<ScalarUDF> {
-            static INSTANCE: LazyLock<Arc<ScalarUDF>> =
-                LazyLock::new(|| Arc::new(ScalarUDF::new_from_impl($implementation)));
-            Arc::clone(&INSTANCE)
-        }
-    };
-}
 
 shared_udf!(
     /// The `stable_hash64` function, shared by every caller.

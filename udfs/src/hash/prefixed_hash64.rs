@@ -9,8 +9,7 @@ use datafusion_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::rows::{Decimal64, coerce_prefixed, invoke_prefixed};
-use super::stable_id::return_field;
+use super::rows::{Decimal64, coerce_prefixed, invoke_prefixed, prefixed_return_field};
 
 #[user_doc(
     doc_section(label = "Hashing Functions"),
@@ -80,7 +79,7 @@ impl ScalarUDFImpl for PrefixedHash64Func {
     /// Checks the arguments here so a bad call fails at planning. The result
     /// is nullable only when the prefix is.
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
-        return_field(self.name(), args)
+        prefixed_return_field(self.name(), args)
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -105,17 +104,15 @@ mod tests {
     use super::PrefixedHash64Func;
     use crate::hash::stable_hash64::StableHash64Func;
     use crate::hash::test_util::{
-        assert_batch_splits_do_not_matter, assert_prefixed_rows_match, call_columns, call_scalars,
-        invoke, random_prefixed_columns, result_values, text,
+        TextGoldenVectors, assert_batch_splits_do_not_matter, assert_golden_vectors_as_arrays,
+        assert_golden_vectors_as_scalars, assert_prefixed_rows_match, call_columns, call_scalars,
+        random_prefixed_columns, result_values, text, utf8,
     };
-
-    fn utf8(value: Option<&str>) -> ScalarValue {
-        ScalarValue::Utf8(value.map(str::to_string))
-    }
+    use crate::test_support::invoke;
 
     /// Golden vectors: the numbers are stable_hash64 golden vectors (the C
     /// reference's XXH3-64 of the documented layout, sign bit cleared).
-    fn golden_vectors() -> Vec<(&'static str, Vec<ScalarValue>, &'static str)> {
+    fn golden_vectors() -> TextGoldenVectors {
         vec![
             (
                 "('user', 'hello')",
@@ -157,22 +154,12 @@ mod tests {
 
     #[test]
     fn golden_vectors_as_scalars() {
-        for (name, values, expected) in golden_vectors() {
-            let result = call_scalars(&PrefixedHash64Func::new(), &values);
-            assert_eq!(text(&result), Some(expected), "{name}");
-        }
+        assert_golden_vectors_as_scalars(&PrefixedHash64Func::new(), golden_vectors());
     }
 
     #[test]
     fn golden_vectors_as_arrays() {
-        for (name, values, expected) in golden_vectors() {
-            let columns: Vec<ArrayRef> = values
-                .iter()
-                .map(|v| v.to_array_of_size(3).unwrap())
-                .collect();
-            let results = call_columns(&PrefixedHash64Func::new(), &columns);
-            assert_eq!(results, vec![utf8(Some(expected)); 3], "{name}");
-        }
+        assert_golden_vectors_as_arrays(&PrefixedHash64Func::new(), golden_vectors());
     }
 
     #[test]

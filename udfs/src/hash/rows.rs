@@ -4,21 +4,16 @@
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayAccessor, ArrayRef, AsArray, StringBuilder, new_null_array};
-use arrow::datatypes::DataType;
+use arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion_common::{Result, ScalarValue, exec_err, plan_err};
-use datafusion_expr::ColumnarValue;
+use datafusion_expr::{ColumnarValue, ReturnFieldArgs};
 use xxhash_rust::xxh3::{xxh3_64, xxh3_128};
 
 use super::encoding::{ValueEncoder, check_supported, encode_scalar};
 
 /// Fails unless a call has at least `minimum` arguments. `what` says what
 /// they are, for the message.
-pub(super) fn ensure_arguments(
-    function: &str,
-    count: usize,
-    minimum: usize,
-    what: &str,
-) -> Result<()> {
+fn ensure_arguments(function: &str, count: usize, minimum: usize, what: &str) -> Result<()> {
     if count < minimum {
         return plan_err!("{function} requires {what}");
     }
@@ -26,13 +21,45 @@ pub(super) fn ensure_arguments(
 }
 
 /// Fails unless every one of `types` has a canonical encoding.
-pub(super) fn ensure_encodable<'a>(
+fn ensure_encodable<'a>(
     function: &str,
     types: impl IntoIterator<Item = &'a DataType>,
 ) -> Result<()> {
     types
         .into_iter()
         .try_for_each(|data_type| check_supported(function, data_type))
+}
+
+/// Fails unless a call of a hash function (`stable_hash64`,
+/// `stable_hash128`) has a value to hash.
+pub(super) fn ensure_hash_arguments(function: &str, count: usize) -> Result<()> {
+    ensure_arguments(function, count, 1, "at least one argument")
+}
+
+/// The result field of a hash function (`stable_hash64`, `stable_hash128`),
+/// of type `data_type`. Checks the arguments so an unsupported type fails at
+/// planning; the result is non-nullable: nulls hash to a sentinel.
+pub(super) fn hash_return_field(
+    function: &str,
+    args: ReturnFieldArgs,
+    data_type: DataType,
+) -> Result<FieldRef> {
+    ensure_hash_arguments(function, args.arg_fields.len())?;
+    ensure_encodable(function, args.arg_fields.iter().map(|f| f.data_type()))?;
+    Ok(Arc::new(Field::new(function, data_type, false)))
+}
+
+/// The result field of a prefixed function (`stable_id`, `prefixed_hash64`).
+/// Checks the arguments so a bad call fails at planning; the result is
+/// nullable only when the prefix is.
+pub(super) fn prefixed_return_field(function: &str, args: ReturnFieldArgs) -> Result<FieldRef> {
+    let fields = args.arg_fields;
+    ensure_prefixed_arguments(function, fields.len())?;
+    let prefix = &fields[0];
+    ensure_prefix_type(function, prefix.data_type())?;
+    ensure_encodable(function, fields[1..].iter().map(|f| f.data_type()))?;
+    let nullable = prefix.is_nullable() || prefix.data_type() == &DataType::Null;
+    Ok(Arc::new(Field::new(function, DataType::Utf8, nullable)))
 }
 
 /// The values of `args` if all of them are constants.
@@ -254,7 +281,7 @@ pub(super) fn coerce_prefixed(function: &str, arg_types: &[DataType]) -> Result<
         .collect())
 }
 
-pub(super) fn ensure_prefixed_arguments(function: &str, count: usize) -> Result<()> {
+fn ensure_prefixed_arguments(function: &str, count: usize) -> Result<()> {
     ensure_arguments(
         function,
         count,
@@ -263,7 +290,7 @@ pub(super) fn ensure_prefixed_arguments(function: &str, count: usize) -> Result<
     )
 }
 
-pub(super) fn ensure_prefix_type(function: &str, data_type: &DataType) -> Result<()> {
+fn ensure_prefix_type(function: &str, data_type: &DataType) -> Result<()> {
     if !is_prefix_type(data_type) {
         return plan_err!(
             "{function}: the prefix must be a string (Utf8, LargeUtf8 or Utf8View), got {data_type}"

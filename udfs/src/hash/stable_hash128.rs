@@ -1,9 +1,7 @@
 //! `stable_hash128(value, ...)`: the 128-bit sibling of `stable_hash64`, as
 //! hexadecimal text.
 
-use std::sync::Arc;
-
-use arrow::datatypes::{DataType, Field, FieldRef};
+use arrow::datatypes::{DataType, FieldRef};
 use datafusion_common::{Result, internal_err};
 use datafusion_expr::{
     ColumnarValue, Documentation, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl, Signature,
@@ -11,7 +9,7 @@ use datafusion_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::rows::{Hex128, ensure_arguments, ensure_encodable, invoke_text_hash};
+use super::rows::{Hex128, ensure_hash_arguments, hash_return_field, invoke_text_hash};
 
 #[user_doc(
     doc_section(label = "Hashing Functions"),
@@ -71,18 +69,11 @@ impl ScalarUDFImpl for StableHash128Func {
     /// Checks the arguments here so an unsupported type fails at planning,
     /// and declares the result non-nullable: nulls hash to a sentinel.
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
-        ensure_arguments(
-            self.name(),
-            args.arg_fields.len(),
-            1,
-            "at least one argument",
-        )?;
-        ensure_encodable(self.name(), args.arg_fields.iter().map(|f| f.data_type()))?;
-        Ok(Arc::new(Field::new(self.name(), DataType::Utf8, false)))
+        hash_return_field(self.name(), args, DataType::Utf8)
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        ensure_arguments(self.name(), args.args.len(), 1, "at least one argument")?;
+        ensure_hash_arguments(self.name(), args.args.len())?;
         invoke_text_hash::<Hex128>(self.name(), &args.args, args.number_rows)
     }
 
@@ -105,13 +96,11 @@ mod tests {
 
     use super::StableHash128Func;
     use crate::hash::test_util::{
-        assert_batch_splits_do_not_matter, call_columns, call_scalars, invoke, random_columns,
-        result_values, text,
+        TextGoldenVectors, assert_batch_splits_do_not_matter, assert_golden_vectors_as_arrays,
+        assert_golden_vectors_as_scalars, call_columns, call_scalars, random_columns,
+        result_values, text, utf8,
     };
-
-    fn utf8(value: Option<&str>) -> ScalarValue {
-        ScalarValue::Utf8(value.map(str::to_string))
-    }
+    use crate::test_support::invoke;
 
     fn int64_list(values: Vec<Option<i64>>) -> ScalarValue {
         ScalarValue::List(Arc::new(ListArray::from_iter_primitive::<Int64Type, _, _>(
@@ -123,7 +112,7 @@ mod tests {
     /// documented in `encoding.rs` (Python over the C reference `libxxhash`
     /// 0.8.1, `XXH128_canonicalFromHash` in hex), not by this crate. A
     /// failure here means stored identifiers would change.
-    fn golden_vectors() -> Vec<(&'static str, Vec<ScalarValue>, &'static str)> {
+    fn golden_vectors() -> TextGoldenVectors {
         vec![
             (
                 "'hello'",
@@ -194,22 +183,12 @@ mod tests {
 
     #[test]
     fn golden_vectors_as_scalars() {
-        for (name, values, expected) in golden_vectors() {
-            let result = call_scalars(&StableHash128Func::new(), &values);
-            assert_eq!(text(&result), Some(expected), "{name}");
-        }
+        assert_golden_vectors_as_scalars(&StableHash128Func::new(), golden_vectors());
     }
 
     #[test]
     fn golden_vectors_as_arrays() {
-        for (name, values, expected) in golden_vectors() {
-            let columns: Vec<ArrayRef> = values
-                .iter()
-                .map(|v| v.to_array_of_size(3).unwrap())
-                .collect();
-            let results = call_columns(&StableHash128Func::new(), &columns);
-            assert_eq!(results, vec![utf8(Some(expected)); 3], "{name}");
-        }
+        assert_golden_vectors_as_arrays(&StableHash128Func::new(), golden_vectors());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use arrow::array::Int64Array;
-use arrow::datatypes::{DataType, Field, FieldRef};
+use arrow::datatypes::{DataType, FieldRef};
 use datafusion_common::{Result, ScalarValue, internal_err};
 use datafusion_expr::{
     ColumnarValue, Documentation, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl, Signature,
@@ -12,7 +12,9 @@ use datafusion_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::rows::{self, RowEncoder, all_scalars, encode_scalars, ensure_encodable, hash64};
+use super::rows::{
+    RowEncoder, all_scalars, encode_scalars, ensure_hash_arguments, hash_return_field, hash64,
+};
 
 #[user_doc(
     doc_section(label = "Hashing Functions"),
@@ -72,13 +74,11 @@ impl ScalarUDFImpl for StableHash64Func {
     /// Checks the arguments here so an unsupported type fails at planning,
     /// and declares the result non-nullable: nulls hash to a sentinel.
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
-        ensure_arguments(self.name(), args.arg_fields.len())?;
-        ensure_encodable(self.name(), args.arg_fields.iter().map(|f| f.data_type()))?;
-        Ok(Arc::new(Field::new(self.name(), DataType::Int64, false)))
+        hash_return_field(self.name(), args, DataType::Int64)
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        ensure_arguments(self.name(), args.args.len())?;
+        ensure_hash_arguments(self.name(), args.args.len())?;
         if let Some(scalars) = all_scalars(&args.args) {
             let hash = hash64(&encode_scalars(self.name(), &scalars)?);
             return Ok(ColumnarValue::Scalar(ScalarValue::Int64(Some(hash))));
@@ -100,10 +100,6 @@ impl ScalarUDFImpl for StableHash64Func {
     }
 }
 
-fn ensure_arguments(function: &str, count: usize) -> Result<()> {
-    rows::ensure_arguments(function, count, 1, "at least one argument")
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -114,35 +110,24 @@ mod tests {
         Float32Array, Float64Array, Int8Array, Int32Array, Int64Array, LargeBinaryArray,
         LargeListArray, LargeStringArray, ListArray, MapArray, StringArray, StringViewArray,
         StructArray, TimestampMicrosecondArray, TimestampMillisecondArray,
-        TimestampNanosecondArray, TimestampSecondArray, UInt8Array, UInt64Array, UnionArray,
+        TimestampNanosecondArray, TimestampSecondArray, UInt8Array, UInt64Array,
     };
     use arrow::buffer::OffsetBuffer;
     use arrow::compute::cast;
     use arrow::datatypes::{
         DataType, Field, Int8Type, Int32Type, Int64Type, IntervalDayTime, IntervalMonthDayNano,
-        IntervalUnit, TimeUnit, UnionFields, i256,
+        IntervalUnit, TimeUnit, i256,
     };
-    use datafusion_common::config::ConfigOptions;
     use datafusion_common::{Result, ScalarValue};
-    use datafusion_expr::{ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl};
+    use datafusion_expr::{ColumnarValue, ReturnFieldArgs, ScalarUDFImpl};
     use xxhash_rust::xxh3::xxh3_64;
 
     use super::StableHash64Func;
     use crate::hash::test_util::{assert_batch_splits_do_not_matter, random_columns};
+    use crate::test_support::{invoke_unplanned, union_of_int32};
 
     fn invoke(args: Vec<ColumnarValue>, number_rows: usize) -> Result<ColumnarValue> {
-        let arg_fields = args
-            .iter()
-            .enumerate()
-            .map(|(i, arg)| Arc::new(Field::new(format!("arg{i}"), arg.data_type(), true)))
-            .collect();
-        StableHash64Func::new().invoke_with_args(ScalarFunctionArgs {
-            args,
-            arg_fields,
-            number_rows,
-            return_field: Arc::new(Field::new("stable_hash64", DataType::Int64, false)),
-            config_options: Arc::new(ConfigOptions::default()),
-        })
+        invoke_unplanned(&StableHash64Func::new(), args, number_rows, DataType::Int64)
     }
 
     /// Hashes one row of constants through the all-scalar path.
@@ -834,13 +819,6 @@ mod tests {
         let one_a = hash_scalars(&[ScalarValue::Int64(Some(1)), string("a")]);
         let a_one = hash_scalars(&[string("a"), ScalarValue::Int64(Some(1))]);
         assert_ne!(one_a, a_one);
-    }
-
-    /// A one-row sparse union of an Int32 variant.
-    fn union_of_int32() -> ArrayRef {
-        let fields = UnionFields::try_new([0], [Field::new("i", DataType::Int32, true)]).unwrap();
-        let children: Vec<ArrayRef> = vec![Arc::new(Int32Array::from(vec![1]))];
-        Arc::new(UnionArray::try_new(fields, vec![0].into(), None, children).unwrap())
     }
 
     #[test]

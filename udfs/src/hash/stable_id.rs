@@ -1,9 +1,7 @@
 //! `stable_id(prefix, value, ...)`: a readable, stable identifier
 //! `'<prefix>:<stable_hash128 of the values>'`.
 
-use std::sync::Arc;
-
-use arrow::datatypes::{DataType, Field, FieldRef};
+use arrow::datatypes::{DataType, FieldRef};
 use datafusion_common::{Result, internal_err};
 use datafusion_expr::{
     ColumnarValue, Documentation, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl, Signature,
@@ -11,10 +9,7 @@ use datafusion_expr::{
 };
 use datafusion_macros::user_doc;
 
-use super::rows::{
-    Hex128, coerce_prefixed, ensure_encodable, ensure_prefix_type, ensure_prefixed_arguments,
-    invoke_prefixed,
-};
+use super::rows::{Hex128, coerce_prefixed, invoke_prefixed, prefixed_return_field};
 
 #[user_doc(
     doc_section(label = "Hashing Functions"),
@@ -84,7 +79,7 @@ impl ScalarUDFImpl for StableIdFunc {
     /// Checks the arguments here so a bad call fails at planning. The result
     /// is nullable only when the prefix is.
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
-        return_field(self.name(), args)
+        prefixed_return_field(self.name(), args)
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -94,17 +89,6 @@ impl ScalarUDFImpl for StableIdFunc {
     fn documentation(&self) -> Option<&Documentation> {
         self.doc()
     }
-}
-
-/// The result field of a prefixed function (`stable_id`, `prefixed_hash64`).
-pub(super) fn return_field(function: &str, args: ReturnFieldArgs) -> Result<FieldRef> {
-    let fields = args.arg_fields;
-    ensure_prefixed_arguments(function, fields.len())?;
-    let prefix = &fields[0];
-    ensure_prefix_type(function, prefix.data_type())?;
-    ensure_encodable(function, fields[1..].iter().map(|f| f.data_type()))?;
-    let nullable = prefix.is_nullable() || prefix.data_type() == &DataType::Null;
-    Ok(Arc::new(Field::new(function, DataType::Utf8, nullable)))
 }
 
 #[cfg(test)]
@@ -120,17 +104,15 @@ mod tests {
     use super::StableIdFunc;
     use crate::hash::stable_hash128::StableHash128Func;
     use crate::hash::test_util::{
-        assert_batch_splits_do_not_matter, assert_prefixed_rows_match, call_columns, call_scalars,
-        invoke, random_prefixed_columns, result_values, text,
+        TextGoldenVectors, assert_batch_splits_do_not_matter, assert_golden_vectors_as_arrays,
+        assert_golden_vectors_as_scalars, assert_prefixed_rows_match, call_columns, call_scalars,
+        random_prefixed_columns, result_values, text, utf8,
     };
-
-    fn utf8(value: Option<&str>) -> ScalarValue {
-        ScalarValue::Utf8(value.map(str::to_string))
-    }
+    use crate::test_support::{invoke, invoke_unplanned};
 
     /// Golden vectors: the hex parts are the C reference's XXH3-128 of the
     /// documented layout (see the stable_hash128 golden vectors).
-    fn golden_vectors() -> Vec<(&'static str, Vec<ScalarValue>, &'static str)> {
+    fn golden_vectors() -> TextGoldenVectors {
         vec![
             (
                 "('user', 42)",
@@ -176,22 +158,12 @@ mod tests {
 
     #[test]
     fn golden_vectors_as_scalars() {
-        for (name, values, expected) in golden_vectors() {
-            let result = call_scalars(&StableIdFunc::new(), &values);
-            assert_eq!(text(&result), Some(expected), "{name}");
-        }
+        assert_golden_vectors_as_scalars(&StableIdFunc::new(), golden_vectors());
     }
 
     #[test]
     fn golden_vectors_as_arrays() {
-        for (name, values, expected) in golden_vectors() {
-            let columns: Vec<ArrayRef> = values
-                .iter()
-                .map(|v| v.to_array_of_size(3).unwrap())
-                .collect();
-            let results = call_columns(&StableIdFunc::new(), &columns);
-            assert_eq!(results, vec![utf8(Some(expected)); 3], "{name}");
-        }
+        assert_golden_vectors_as_arrays(&StableIdFunc::new(), golden_vectors());
     }
 
     #[test]
@@ -318,15 +290,7 @@ mod tests {
             ColumnarValue::Array(prefixes),
             ColumnarValue::Scalar(utf8(Some("x"))),
         ];
-        let error = udf
-            .invoke_with_args(datafusion_expr::ScalarFunctionArgs {
-                args,
-                arg_fields: fields.to_vec(),
-                number_rows: 1,
-                return_field: Arc::new(Field::new("stable_id", DataType::Utf8, true)),
-                config_options: Default::default(),
-            })
-            .unwrap_err();
+        let error = invoke_unplanned(&udf, args, 1, DataType::Utf8).unwrap_err();
         assert!(error.to_string().contains("got Int64"), "{error}");
     }
 

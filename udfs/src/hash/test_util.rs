@@ -1,4 +1,5 @@
-//! Helpers shared by the hash functions' tests.
+//! Helpers shared by the hash functions' tests (the ones every family
+//! shares are in `crate::test_support`).
 
 use std::sync::Arc;
 
@@ -6,71 +7,10 @@ use arrow::array::{
     Array, ArrayRef, Int64Builder, ListBuilder, MapBuilder, StringArray, StringBuilder, StructArray,
 };
 use arrow::datatypes::{DataType, Field};
-use datafusion_common::config::ConfigOptions;
-use datafusion_common::{Result, ScalarValue};
-use datafusion_expr::{ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl};
+use datafusion_common::ScalarValue;
+use datafusion_expr::{ColumnarValue, ScalarUDFImpl};
 
-/// A tiny deterministic generator (xorshift64), so property-style tests need
-/// no dependency and replay the same cases on every run.
-pub struct XorShift(u64);
-
-impl XorShift {
-    pub fn new(seed: u64) -> Self {
-        // The state must never be zero.
-        Self(seed.max(1))
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    /// A number in `0..n`; `n` must not be zero.
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-
-    /// True once in `n` times on average.
-    pub fn one_in(&mut self, n: usize) -> bool {
-        self.below(n) == 0
-    }
-}
-
-/// Calls `udf` the way DataFusion does: the result field from the argument
-/// fields, then the invocation.
-pub fn invoke(
-    udf: &dyn ScalarUDFImpl,
-    args: Vec<ColumnarValue>,
-    number_rows: usize,
-) -> Result<ColumnarValue> {
-    let arg_fields: Vec<_> = args
-        .iter()
-        .enumerate()
-        .map(|(i, arg)| Arc::new(Field::new(format!("arg{i}"), arg.data_type(), true)))
-        .collect();
-    let scalars: Vec<Option<&ScalarValue>> = args
-        .iter()
-        .map(|arg| match arg {
-            ColumnarValue::Scalar(value) => Some(value),
-            ColumnarValue::Array(_) => None,
-        })
-        .collect();
-    let return_field = udf.return_field_from_args(ReturnFieldArgs {
-        arg_fields: &arg_fields,
-        scalar_arguments: &scalars,
-    })?;
-    udf.invoke_with_args(ScalarFunctionArgs {
-        args,
-        arg_fields,
-        number_rows,
-        return_field,
-        config_options: Arc::new(ConfigOptions::default()),
-    })
-}
+use crate::test_support::{XorShift, invoke};
 
 /// The rows of a result, scalar or array, as scalars.
 pub fn result_values(result: ColumnarValue, rows: usize) -> Vec<ScalarValue> {
@@ -103,6 +43,35 @@ pub fn text(value: &ScalarValue) -> Option<&str> {
     match value {
         ScalarValue::Utf8(text) => text.as_deref(),
         other => panic!("expected a Utf8 value, got {other:?}"),
+    }
+}
+
+/// A `Utf8` value.
+pub fn utf8(value: Option<&str>) -> ScalarValue {
+    ScalarValue::Utf8(value.map(str::to_string))
+}
+
+/// Golden vectors of a function with `Utf8` results: a name, the arguments
+/// and the expected text.
+pub type TextGoldenVectors = Vec<(&'static str, Vec<ScalarValue>, &'static str)>;
+
+/// Checks every golden vector through the all-scalar path.
+pub fn assert_golden_vectors_as_scalars(udf: &dyn ScalarUDFImpl, vectors: TextGoldenVectors) {
+    for (name, values, expected) in vectors {
+        let result = call_scalars(udf, &values);
+        assert_eq!(text(&result), Some(expected), "{name}");
+    }
+}
+
+/// Checks every golden vector through the array path, as three equal rows.
+pub fn assert_golden_vectors_as_arrays(udf: &dyn ScalarUDFImpl, vectors: TextGoldenVectors) {
+    for (name, values, expected) in vectors {
+        let columns: Vec<ArrayRef> = values
+            .iter()
+            .map(|v| v.to_array_of_size(3).unwrap())
+            .collect();
+        let results = call_columns(udf, &columns);
+        assert_eq!(results, vec![utf8(Some(expected)); 3], "{name}");
     }
 }
 

@@ -190,9 +190,8 @@ mod tests {
     use datafusion_expr::{ColumnarValue, ScalarUDFImpl};
 
     use super::ListUniqueSortedFunc;
-    use crate::shapes::testing::{
-        XorShift, assert_batch_splits_do_not_matter, display, invoke, invoke_arrays,
-    };
+    use crate::shapes::testing::display;
+    use crate::test_support::{XorShift, assert_slices_match_whole, invoke, invoke_arrays};
 
     fn run(list: ArrayRef) -> (DataType, Vec<String>) {
         let result = invoke_arrays(&ListUniqueSortedFunc::new(), &[list]).unwrap();
@@ -405,7 +404,12 @@ mod tests {
             })
             .collect();
         let list: ArrayRef = Arc::new(int_lists(rows.clone()));
-        assert_batch_splits_do_not_matter(&ListUniqueSortedFunc::new(), &[Arc::clone(&list)], 11);
+        assert_slices_match_whole(
+            &ListUniqueSortedFunc::new(),
+            &[Arc::clone(&list)],
+            11,
+            display,
+        );
 
         let expected: Vec<Option<Vec<Option<i64>>>> = rows
             .into_iter()

@@ -225,9 +225,8 @@ mod tests {
     use datafusion_expr::{ColumnarValue, ReturnFieldArgs, ScalarUDFImpl};
 
     use super::{MapEntriesTextFunc, map_entries_type, map_entry_fields};
-    use crate::shapes::testing::{
-        XorShift, assert_batch_splits_do_not_matter, invoke, invoke_arrays, map_of,
-    };
+    use crate::shapes::testing::{display, map_of};
+    use crate::test_support::{XorShift, assert_slices_match_whole, invoke, invoke_arrays};
 
     type Entry = (String, String, Option<String>);
 
@@ -798,10 +797,11 @@ mod tests {
     #[test]
     fn batch_splits_do_not_matter() {
         for seed in [1, 7, 42] {
-            assert_batch_splits_do_not_matter(
+            assert_slices_match_whole(
                 &MapEntriesTextFunc::new(),
                 &[random_maps(seed, 200)],
                 seed,
+                display,
             );
         }
     }

@@ -213,9 +213,8 @@ mod tests {
     use datafusion_expr::{ColumnarValue, ScalarUDFImpl};
 
     use super::MapGetDefaultFunc;
-    use crate::shapes::testing::{
-        XorShift, assert_batch_splits_do_not_matter, display, invoke, invoke_arrays, map_of,
-    };
+    use crate::shapes::testing::{display, map_of};
+    use crate::test_support::{XorShift, assert_slices_match_whole, invoke, invoke_arrays};
 
     /// Rows: {a: 1, b: NULL}, {}, NULL, {a: 10, a: 11 (duplicate)}.
     fn sample_maps() -> ArrayRef {
@@ -503,6 +502,11 @@ mod tests {
                 .map(|i| (i % 5 != 0).then(|| format!("d{i}")))
                 .collect::<Vec<_>>(),
         ));
-        assert_batch_splits_do_not_matter(&MapGetDefaultFunc::new(), &[maps, wanted, defaults], 5);
+        assert_slices_match_whole(
+            &MapGetDefaultFunc::new(),
+            &[maps, wanted, defaults],
+            5,
+            display,
+        );
     }
 }

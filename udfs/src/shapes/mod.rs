@@ -1,7 +1,7 @@
 //! Functions over maps and lists: the shape of map entries, lookups with a
 //! default, and list clean-up.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use datafusion_expr::ScalarUDF;
 
@@ -16,41 +16,23 @@ mod testing;
 
 pub use map_entries_text::{map_entries_type, map_entry_fields};
 
-/// The `map_entries_text` function, shared by every caller.
-pub fn map_entries_text() -> Arc<ScalarUDF> {
-    static INSTANCE: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
-        Arc::new(ScalarUDF::new_from_impl(
-            map_entries_text::MapEntriesTextFunc::new(),
-        ))
-    });
-    Arc::clone(&INSTANCE)
-}
-
-/// The `map_get_default` function, shared by every caller.
-pub fn map_get_default() -> Arc<ScalarUDF> {
-    static INSTANCE: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
-        Arc::new(ScalarUDF::new_from_impl(
-            map_get_default::MapGetDefaultFunc::new(),
-        ))
-    });
-    Arc::clone(&INSTANCE)
-}
-
-/// The `list_unique_sorted` function, shared by every caller.
-pub fn list_unique_sorted() -> Arc<ScalarUDF> {
-    static INSTANCE: LazyLock<Arc<ScalarUDF>> = LazyLock::new(|| {
-        Arc::new(ScalarUDF::new_from_impl(
-            list_unique_sorted::ListUniqueSortedFunc::new(),
-        ))
-    });
-    Arc::clone(&INSTANCE)
-}
+shared_udf!(
+    /// The `map_entries_text` function, shared by every caller.
+    map_entries_text,
+    map_entries_text::MapEntriesTextFunc::new()
+);
+shared_udf!(
+    /// The `map_get_default` function, shared by every caller.
+    map_get_default,
+    map_get_default::MapGetDefaultFunc::new()
+);
+shared_udf!(
+    /// The `list_unique_sorted` function, shared by every caller.
+    list_unique_sorted,
+    list_unique_sorted::ListUniqueSortedFunc::new()
+);
 
 /// Every scalar function of this family.
 pub fn functions() -> Vec<Arc<ScalarUDF>> {
-    vec![
-        map_entries_text(),
-        map_get_default(),
-        list_unique_sorted(),
-    ]
+    vec![map_entries_text(), map_get_default(), list_unique_sorted()]
 }

@@ -608,8 +608,8 @@ mod tests {
     use unicode_normalization::{is_nfc, is_nfd, is_nfkc, is_nfkd};
 
     use super::{Form, Normalizer, Options, Utf8NormalizeFunc};
-    use crate::text::testing::{
-        XorShift, assert_batch_splits_do_not_matter, invoke, invoke_arrays, strings,
+    use crate::test_support::{
+        XorShift, assert_slices_match_whole, invoke, invoke_arrays, invoke_unplanned, strings,
     };
 
     fn scalar(value: Option<&str>) -> ColumnarValue {
@@ -734,7 +734,7 @@ mod tests {
         let mut normalizer = Normalizer::default();
         for _ in 0..2000 {
             let s: String = (0..random.below(8))
-                .map(|_| alphabet[random.below(alphabet.len() as u64) as usize])
+                .map(|_| alphabet[random.below(alphabet.len())])
                 .collect();
             for form in [Form::Nfc, Form::Nfkc, Form::Nfd, Form::Nfkd] {
                 for casefold in [false, true] {
@@ -807,19 +807,8 @@ mod tests {
             .into_iter()
             .collect();
         let keys: ArrayRef = Arc::new(keys);
-        let ColumnarValue::Array(result) = func
-            .invoke_with_args(datafusion_expr::ScalarFunctionArgs {
-                args: vec![ColumnarValue::Array(keys)],
-                arg_fields: vec![Arc::new(arrow::datatypes::Field::new(
-                    "s",
-                    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
-                    true,
-                ))],
-                number_rows: 3,
-                return_field: Arc::new(arrow::datatypes::Field::new("r", DataType::Utf8, true)),
-                config_options: Arc::new(Default::default()),
-            })
-            .unwrap()
+        let ColumnarValue::Array(result) =
+            invoke_unplanned(&func, vec![ColumnarValue::Array(keys)], 3, DataType::Utf8).unwrap()
         else {
             panic!("a column gives a column");
         };
@@ -1032,17 +1021,17 @@ mod tests {
             .map(|_| {
                 (random.below(9) != 0).then(|| {
                     (0..random.below(10))
-                        .map(|_| alphabet[random.below(alphabet.len() as u64) as usize])
+                        .map(|_| alphabet[random.below(alphabet.len())])
                         .collect()
                 })
             })
             .collect();
         let forms: Vec<&str> = (0..rows)
-            .map(|_| ["NFC", "NFKC", "NFD", "NFKD"][random.below(4) as usize])
+            .map(|_| ["NFC", "NFKC", "NFD", "NFKD"][random.below(4)])
             .collect();
         let casefold: Vec<bool> = (0..rows).map(|_| random.below(2) == 0).collect();
         let collapse: Vec<bool> = (0..rows).map(|_| random.below(2) == 0).collect();
-        assert_batch_splits_do_not_matter(
+        assert_slices_match_whole(
             &Utf8NormalizeFunc::new(),
             &[
                 Arc::new(StringViewArray::from(input)),
@@ -1051,6 +1040,7 @@ mod tests {
                 Arc::new(BooleanArray::from(collapse)),
             ],
             23,
+            strings,
         );
     }
 }
