@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/setup.sh
-cargo build --release -p dfpack-plugin -p dfpack-cli -p dfpack-loader -p dfpack-bench --example load_timing
+cargo build --release -p dfpack-plugin -p dfpack-cli -p dfpack-loader -p dfpack-bench --lib --bins --example load_timing
 bin="$CARGO_TARGET_DIR/release"
 runs=20
 
