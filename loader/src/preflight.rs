@@ -7,7 +7,7 @@
 //! machine or whose segments run past its end.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 const ELF_MAGIC: [u8; 4] = [0x7f, b'E', b'L', b'F'];
@@ -20,60 +20,65 @@ const ELF64_PROGRAM_HEADER_LEN: usize = 56;
 
 /// Why a file is not loadable here, in words a user knows.
 pub fn check_elf(path: &Path) -> Result<(), String> {
-    let mut bytes = Vec::new();
-    File::open(path).and_then(|mut file| file.read_to_end(&mut bytes)).map_err(|e| e.to_string())?;
-    check_elf_bytes(&bytes)
+    let mut file = File::open(path).map_err(|e| e.to_string())?;
+    let len = file.metadata().map_err(|e| e.to_string())?.len();
+    check_elf_in(&mut file, len).map_err(|e| e.to_string())?
 }
 
-fn check_elf_bytes(bytes: &[u8]) -> Result<(), String> {
-    let len = bytes.len() as u64;
-    if bytes.len() < ELF64_HEADER_LEN || bytes[..4] != ELF_MAGIC {
-        return Err("not a shared library (no ELF header)".to_string());
+/// Reads only the ELF header and the program-header table (a few KiB), not
+/// the image: a pack is tens of MiB and this runs on every load.
+fn check_elf_in(source: &mut (impl Read + Seek), len: u64) -> std::io::Result<Result<(), String>> {
+    let mut header = Vec::with_capacity(ELF64_HEADER_LEN);
+    source.by_ref().take(ELF64_HEADER_LEN as u64).read_to_end(&mut header)?;
+    if header.len() < ELF64_HEADER_LEN || header[..4] != ELF_MAGIC {
+        return Ok(Err("not a shared library (no ELF header)".to_string()));
     }
-    if bytes[4] != ELF_CLASS_64 || bytes[5] != ELF_DATA_LITTLE_ENDIAN {
-        return Err("built for another architecture (not 64-bit little-endian ELF)".to_string());
+    if header[4] != ELF_CLASS_64 || header[5] != ELF_DATA_LITTLE_ENDIAN {
+        return Ok(Err("built for another architecture (not 64-bit little-endian ELF)".to_string()));
     }
-    let u16_at = |at: usize| u16::from_le_bytes([bytes[at], bytes[at + 1]]);
-    let u32_at = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap_or_default());
-    let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or_default());
+    let u16_at = |bytes: &[u8], at: usize| u16::from_le_bytes([bytes[at], bytes[at + 1]]);
+    let u32_at = |bytes: &[u8], at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap_or_default());
+    let u64_at = |bytes: &[u8], at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or_default());
 
-    if u16_at(16) != ET_DYN {
-        return Err("an ELF file, but not a shared library".to_string());
+    if u16_at(&header, 16) != ET_DYN {
+        return Ok(Err("an ELF file, but not a shared library".to_string()));
     }
-    let machine = u16_at(18);
+    let machine = u16_at(&header, 18);
     if let Some(host) = host_machine()
         && machine != host
     {
-        return Err(format!("built for ELF machine {machine}, this host is ELF machine {host}"));
+        return Ok(Err(format!("built for ELF machine {machine}, this host is ELF machine {host}")));
     }
 
-    let (phoff, phentsize, phnum) = (u64_at(32), u16_at(54) as u64, u16_at(56) as u64);
-    let (shoff, shentsize, shnum) = (u64_at(40), u16_at(58) as u64, u16_at(60) as u64);
+    let (phoff, phentsize, phnum) = (u64_at(&header, 32), u16_at(&header, 54) as u64, u16_at(&header, 56) as u64);
+    let (shoff, shentsize, shnum) = (u64_at(&header, 40), u16_at(&header, 58) as u64, u16_at(&header, 60) as u64);
     let truncated = |needed: u64| {
-        format!("truncated: its headers describe {needed} bytes, but the file has {len} bytes")
+        Ok(Err(format!("truncated: its headers describe {needed} bytes, but the file has {len} bytes")))
     };
     if phentsize as usize != ELF64_PROGRAM_HEADER_LEN {
-        return Err("an ELF file with malformed program headers".to_string());
+        return Ok(Err("an ELF file with malformed program headers".to_string()));
     }
     let program_headers_end = phoff.saturating_add(phentsize * phnum);
     if program_headers_end > len {
-        return Err(truncated(program_headers_end));
+        return truncated(program_headers_end);
     }
     let section_headers_end = shoff.saturating_add(shentsize * shnum);
     if section_headers_end > len {
-        return Err(truncated(section_headers_end));
+        return truncated(section_headers_end);
     }
-    for index in 0..phnum {
-        let header = (phoff + index * phentsize) as usize;
-        if u32_at(header) != PT_LOAD {
+    let mut program_headers = vec![0; (phentsize * phnum) as usize];
+    source.seek(SeekFrom::Start(phoff))?;
+    source.read_exact(&mut program_headers)?;
+    for entry in program_headers.chunks_exact(ELF64_PROGRAM_HEADER_LEN) {
+        if u32_at(entry, 0) != PT_LOAD {
             continue;
         }
-        let segment_end = u64_at(header + 8).saturating_add(u64_at(header + 32));
+        let segment_end = u64_at(entry, 8).saturating_add(u64_at(entry, 32));
         if segment_end > len {
-            return Err(truncated(segment_end));
+            return truncated(segment_end);
         }
     }
-    Ok(())
+    Ok(Ok(()))
 }
 
 /// The ELF machine number of this host, where known.
@@ -91,6 +96,10 @@ fn host_machine() -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn check_elf_bytes(bytes: &[u8]) -> Result<(), String> {
+        check_elf_in(&mut std::io::Cursor::new(bytes), bytes.len() as u64).expect("in-memory reads")
+    }
 
     fn this_test_binary() -> Vec<u8> {
         // Any shared object of this host will do: the C library is always there.

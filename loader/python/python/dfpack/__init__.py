@@ -25,7 +25,7 @@ import threading
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from . import _native
+from . import _native, errors
 from .errors import (
     AbiError,
     ArrowError,
@@ -47,21 +47,9 @@ __all__ = [
     "Pack",
     "load",
     "bundled_path",
-    "classify",
-    "error_class",
-    "DfpackError",
-    "AbiError",
-    "ConfigError",
-    "ProtocolGateError",
-    "ContractViolation",
-    "DeltaError",
-    "DataFusionError",
-    "ArrowError",
-    "IoError",
-    "InternalError",
-    "NameConflictError",
     "__version__",
     "BUILD_INFO",
+    *errors.__all__,
 ]
 
 #: The versions the compiled half was built with (dfpack, datafusion, datafusion-ffi, arrow).
