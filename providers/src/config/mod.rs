@@ -1,0 +1,350 @@
+//! The pack config: a catalog of Delta datasets, each with its gate and scan
+//! options. TOML or JSON, decoded strictly: every error of a file is reported
+//! at once, each naming its path, and nothing is built from a file with errors.
+
+mod decode;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use dfpack_common::{Error, Result};
+use serde_json::Value;
+
+pub(crate) use decode::{Problems, Table};
+
+use crate::gate::{ProtocolGate, Requirements, Support};
+use crate::table::{TableRef, VersionSpec};
+
+/// The catalog name used when the config does not give one.
+pub const DEFAULT_CATALOG: &str = "delta";
+/// The schema of a dataset that names none.
+pub const DEFAULT_SCHEMA: &str = "default";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackConfig {
+    pub catalog: String,
+    /// Every schema of the catalog, datasets' schemas included.
+    pub schemas: Vec<String>,
+    pub datasets: BTreeMap<String, DatasetConfig>,
+    pub cache: CachePolicy,
+}
+
+impl Default for PackConfig {
+    fn default() -> Self {
+        PackConfig {
+            catalog: DEFAULT_CATALOG.to_string(),
+            schemas: vec![DEFAULT_SCHEMA.to_string()],
+            datasets: BTreeMap::new(),
+            cache: CachePolicy::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatasetConfig {
+    pub name: String,
+    pub schema: String,
+    pub table: TableRef,
+    pub gate: ProtocolGate,
+    pub scan: ScanOptions,
+}
+
+/// How a dataset is scanned.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ScanOptions {
+    /// Adds a column holding each row's source file path.
+    pub file_column: Option<String>,
+    /// Pushes filters into the parquet reader (row-group and page pruning).
+    pub parquet_pushdown: Option<bool>,
+    /// Dictionary-encodes partition values.
+    pub wrap_partition_values: Option<bool>,
+}
+
+/// When a cached snapshot of a table's latest version is checked for new commits.
+/// Pinned versions never change and are always served from the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CachePolicy {
+    /// Every query checks for new commits (a listing of the log), and replays only those.
+    #[default]
+    CheckEveryQuery,
+    /// A snapshot younger than this is used without checking.
+    MaxStaleness(Duration),
+    /// Nothing is cached: every query reads the log afresh.
+    Disabled,
+}
+
+/// Where a config came from: used to pick the format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigFormat {
+    Toml,
+    Json,
+}
+
+impl ConfigFormat {
+    /// JSON for `.json` files, TOML otherwise.
+    pub fn of_path(path: &Path) -> ConfigFormat {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(ext) if ext.eq_ignore_ascii_case("json") => ConfigFormat::Json,
+            _ => ConfigFormat::Toml,
+        }
+    }
+
+    /// JSON when the text starts with `{`, TOML otherwise.
+    pub fn sniff(text: &str) -> ConfigFormat {
+        if text.trim_start().starts_with('{') { ConfigFormat::Json } else { ConfigFormat::Toml }
+    }
+}
+
+impl PackConfig {
+    pub fn from_file(path: &Path) -> Result<PackConfig> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Config(format!("cannot read pack config '{}': {e}", path.display())))?;
+        PackConfig::parse(&text, ConfigFormat::of_path(path))
+            .map_err(|e| Error::Config(format!("pack config '{}': {}", path.display(), strip_kind(&e))))
+    }
+
+    /// Parses a config, sniffing its format.
+    pub fn parse_text(text: &str) -> Result<PackConfig> {
+        PackConfig::parse(text, ConfigFormat::sniff(text))
+    }
+
+    pub fn parse(text: &str, format: ConfigFormat) -> Result<PackConfig> {
+        let value = match format {
+            ConfigFormat::Json => serde_json::from_str::<Value>(text).map_err(|e| format!("invalid JSON: {e}")),
+            ConfigFormat::Toml => decode::toml_to_json(text).map_err(|e| format!("invalid TOML: {e}")),
+        }
+        .map_err(Error::Config)?;
+        PackConfig::from_value(&value).map_err(|problems| {
+            let count = problems.len();
+            let noun = if count == 1 { "error" } else { "errors" };
+            Error::Config(format!("{count} {noun}, nothing was registered:\n  {}", problems.join("\n  ")))
+        })
+    }
+
+    /// Decodes a parsed document; `Err` holds every problem found.
+    pub fn from_value(value: &Value) -> std::result::Result<PackConfig, Vec<String>> {
+        let mut problems = Problems::default();
+        let mut config = PackConfig::default();
+        let Some(mut root) = Table::of(value, "", &mut problems) else {
+            return problems.into_result(config);
+        };
+        let mut declared_schemas = None;
+        if let Some(mut catalog) = root.table("catalog", &mut problems) {
+            if let Some(name) = catalog.string("name", &mut problems) {
+                match check_identifier(&name) {
+                    Ok(()) => config.catalog = name,
+                    Err(why) => problems.push(&catalog.child_path("name"), why),
+                }
+            }
+            if let Some(schemas) = catalog.strings("schemas", &mut problems) {
+                for (i, schema) in schemas.iter().enumerate() {
+                    if let Err(why) = check_identifier(schema) {
+                        problems.push(&format!("{}[{i}]", catalog.child_path("schemas")), why);
+                    }
+                }
+                declared_schemas = Some(schemas);
+            }
+            catalog.finish(&mut problems);
+        }
+        if let Some(cache) = root.table("cache", &mut problems) {
+            config.cache = decode_cache(cache, &mut problems);
+        }
+        let default_gate = match root.table("gate", &mut problems) {
+            Some(gate) => decode_gate(gate, &mut problems),
+            None => ProtocolGate::default(),
+        };
+        if let Some(datasets) = root.table("datasets", &mut problems) {
+            for (name, value) in datasets.entries() {
+                let path = datasets.child_path(name);
+                if let Err(why) = check_identifier(name) {
+                    problems.push(&path, why);
+                }
+                if let Some(table) = Table::of(value, &path, &mut problems)
+                    && let Some(dataset) = decode_dataset(name, table, &default_gate, &mut problems)
+                {
+                    config.datasets.insert(name.clone(), dataset);
+                }
+            }
+            datasets.finish(&mut problems);
+        }
+        root.finish(&mut problems);
+
+        let mut schemas = declared_schemas.clone().unwrap_or_else(|| vec![DEFAULT_SCHEMA.to_string()]);
+        for dataset in config.datasets.values() {
+            if schemas.contains(&dataset.schema) {
+                continue;
+            }
+            if declared_schemas.is_some() {
+                problems.push(
+                    &format!("datasets.{}.schema", dataset.name),
+                    format!("'{}' is not one of catalog.schemas ({})", dataset.schema, schemas.join(", ")),
+                );
+            } else {
+                schemas.push(dataset.schema.clone());
+            }
+        }
+        config.schemas = schemas;
+        problems.into_result(config)
+    }
+
+    /// The datasets of one schema.
+    pub fn datasets_in(&self, schema: &str) -> impl Iterator<Item = &DatasetConfig> {
+        self.datasets.values().filter(move |d| d.schema == schema)
+    }
+}
+
+/// `Error::Config`'s display carries its kind tag; nested messages drop it.
+fn strip_kind(error: &Error) -> String {
+    match error {
+        Error::Config(message) => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Names become SQL identifiers: keep them to what needs no quoting.
+fn check_identifier(name: &str) -> std::result::Result<(), String> {
+    let mut chars = name.chars();
+    let valid = matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if valid {
+        Ok(())
+    } else {
+        Err(format!("'{name}' is not a valid name (lowercase letters, digits and '_', not starting with a digit)"))
+    }
+}
+
+fn decode_cache(mut table: Table<'_>, problems: &mut Problems) -> CachePolicy {
+    let refresh = table.choice("refresh", &["every_query", "max_staleness", "disabled"], problems);
+    let staleness = table.integer("max_staleness_ms", u64::MAX, problems);
+    let policy = match (refresh.as_deref(), staleness) {
+        (Some("max_staleness"), Some(ms)) => CachePolicy::MaxStaleness(Duration::from_millis(ms)),
+        (Some("max_staleness"), None) => {
+            problems.push(&table.child_path("max_staleness_ms"), "is required when refresh = 'max_staleness'");
+            CachePolicy::default()
+        }
+        (Some(other), Some(_)) => {
+            problems.push(
+                &table.child_path("max_staleness_ms"),
+                format!("applies only to refresh = 'max_staleness', not '{other}'"),
+            );
+            CachePolicy::default()
+        }
+        (Some("disabled"), None) => CachePolicy::Disabled,
+        _ => CachePolicy::CheckEveryQuery,
+    };
+    table.finish(problems);
+    policy
+}
+
+fn decode_dataset(
+    name: &str,
+    mut table: Table<'_>,
+    default_gate: &ProtocolGate,
+    problems: &mut Problems,
+) -> Option<DatasetConfig> {
+    let before = problems.len();
+    let schema = table.string("schema", problems).unwrap_or_else(|| DEFAULT_SCHEMA.to_string());
+    if let Err(why) = check_identifier(&schema) {
+        problems.push(&table.child_path("schema"), why);
+    }
+    let uri = table.required_string("table_uri", problems);
+    if let Some(uri) = &uri
+        && let Err(why) = crate::table::parse_table_uri(uri)
+    {
+        problems.push(&table.child_path("table_uri"), why);
+    }
+    let storage_options = table.string_map("storage_options", problems).unwrap_or_default();
+    let version = table.integer("version", i64::MAX as u64, problems);
+    let timestamp = table.string("timestamp", problems).and_then(|text| match parse_timestamp(&text) {
+        Ok(ts) => Some(ts),
+        Err(why) => {
+            problems.push(&table.child_path("timestamp"), why);
+            None
+        }
+    });
+    let at = match (version, timestamp) {
+        (Some(_), Some(_)) => {
+            problems.push(table.path(), "give either version or timestamp, not both");
+            VersionSpec::Latest
+        }
+        (Some(v), None) => VersionSpec::Version(v),
+        (None, Some(ts)) => VersionSpec::Timestamp(ts),
+        (None, None) => VersionSpec::Latest,
+    };
+    let gate = match table.table("gate", problems) {
+        Some(gate) => decode_gate(gate, problems),
+        None => default_gate.clone(),
+    };
+    let scan = match table.table("scan", problems) {
+        Some(mut scan) => {
+            let options = ScanOptions {
+                file_column: scan.string("file_column", problems),
+                parquet_pushdown: scan.bool("parquet_pushdown", problems),
+                wrap_partition_values: scan.bool("wrap_partition_values", problems),
+            };
+            scan.finish(problems);
+            options
+        }
+        None => ScanOptions::default(),
+    };
+    table.finish(problems);
+    if problems.len() != before {
+        return None;
+    }
+    Some(DatasetConfig {
+        name: name.to_string(),
+        schema,
+        table: TableRef { uri: uri?, storage_options, at },
+        gate,
+        scan,
+    })
+}
+
+/// Decodes a gate: requirements at its top level, support under `support`.
+pub(crate) fn decode_gate(mut table: Table<'_>, problems: &mut Problems) -> ProtocolGate {
+    let defaults = Support::default();
+    let requirements = Requirements {
+        min_reader_version: table.integer("min_reader_version", 3, problems).map(|v| v as i32),
+        min_writer_version: table.integer("min_writer_version", 7, problems).map(|v| v as i32),
+        required_reader_features: table.strings("required_reader_features", problems).unwrap_or_default(),
+        required_writer_features: table.strings("required_writer_features", problems).unwrap_or_default(),
+    };
+    let support = match table.table("support", problems) {
+        Some(mut support) => {
+            let decoded = Support {
+                max_reader_version: support
+                    .integer("max_reader_version", 3, problems)
+                    .map_or(defaults.max_reader_version, |v| v as i32),
+                max_writer_version: support
+                    .integer("max_writer_version", 7, problems)
+                    .map_or(defaults.max_writer_version, |v| v as i32),
+                reader_features: support
+                    .strings("reader_features", problems)
+                    .map_or(defaults.reader_features.clone(), |f| f.into_iter().collect()),
+                writer_features: support
+                    .strings("writer_features", problems)
+                    .map_or(defaults.writer_features.clone(), |f| f.into_iter().collect()),
+            };
+            support.finish(problems);
+            decoded
+        }
+        None => defaults,
+    };
+    table.finish(problems);
+    ProtocolGate { requirements, support }
+}
+
+/// RFC 3339 (`2024-01-02T03:04:05Z`), or a date (`2024-01-02`, midnight UTC).
+pub fn parse_timestamp(text: &str) -> std::result::Result<DateTime<Utc>, String> {
+    if let Ok(ts) = DateTime::parse_from_rfc3339(text) {
+        return Ok(ts.with_timezone(&Utc));
+    }
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        && let Some(midnight) = date.and_hms_opt(0, 0, 0)
+    {
+        return Ok(midnight.and_utc());
+    }
+    Err(format!("'{text}' is not an RFC 3339 timestamp (2024-01-02T03:04:05Z) or a date (2024-01-02)"))
+}

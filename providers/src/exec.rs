@@ -1,0 +1,126 @@
+//! Execution with the table's own object stores.
+//!
+//! Across FFI the task context a plan receives is rebuilt with a default
+//! `RuntimeEnv`, so the host's object stores are invisible (and a native host
+//! never registered the pack's). The scan plan therefore runs under a task
+//! context whose runtime env is the table's own.
+
+use std::fmt;
+use std::sync::Arc;
+
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::error::Result;
+use datafusion::execution::runtime_env::RuntimeEnv;
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_plan::execution_plan::ReplaceChildrenOptions;
+use datafusion::physical_plan::metrics::MetricsSet;
+use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
+
+/// Runs `inner` with `runtime_env` in place of the caller's. Transparent otherwise.
+pub struct TableRuntimeExec {
+    inner: Arc<dyn ExecutionPlan>,
+    runtime_env: Arc<RuntimeEnv>,
+}
+
+impl TableRuntimeExec {
+    pub fn wrap(inner: Arc<dyn ExecutionPlan>, runtime_env: Arc<RuntimeEnv>) -> Arc<dyn ExecutionPlan> {
+        Arc::new(TableRuntimeExec { inner, runtime_env })
+    }
+}
+
+impl fmt::Debug for TableRuntimeExec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.inner, f)
+    }
+}
+
+impl DisplayAs for TableRuntimeExec {
+    fn fmt_as(&self, format: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt_as(format, f)
+    }
+}
+
+impl ExecutionPlan for TableRuntimeExec {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn downcast_delegate(&self) -> Option<&dyn ExecutionPlan> {
+        Some(self.inner.as_ref())
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        self.inner.properties()
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        self.inner.children()
+    }
+
+    fn apply_expressions(
+        &self,
+        f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        self.inner.apply_expressions(f)
+    }
+
+    #[allow(deprecated)] // required by the trait; delegates to the wrapped plan
+    fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> Result<Arc<dyn ExecutionPlan>> {
+        let inner = Arc::clone(&self.inner).with_new_children(children)?;
+        Ok(TableRuntimeExec::wrap(inner, Arc::clone(&self.runtime_env)))
+    }
+
+    fn replace_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+        options: ReplaceChildrenOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let inner = Arc::clone(&self.inner).replace_children(children, options)?;
+        Ok(TableRuntimeExec::wrap(inner, Arc::clone(&self.runtime_env)))
+    }
+
+    fn execute(&self, partition: usize, context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+        let context = Arc::new(TaskContext::new(
+            context.task_id(),
+            context.session_id(),
+            context.session_config().clone(),
+            context.scalar_functions().clone(),
+            context.higher_order_functions().clone(),
+            context.aggregate_functions().clone(),
+            context.window_functions().clone(),
+            Arc::clone(&self.runtime_env),
+        ));
+        self.inner.execute(partition, context)
+    }
+
+    fn maintains_input_order(&self) -> Vec<bool> {
+        self.inner.maintains_input_order()
+    }
+
+    fn benefits_from_input_partitioning(&self) -> Vec<bool> {
+        self.inner.benefits_from_input_partitioning()
+    }
+
+    fn supports_limit_pushdown(&self) -> bool {
+        self.inner.supports_limit_pushdown()
+    }
+
+    fn with_fetch(&self, limit: Option<usize>) -> Option<Arc<dyn ExecutionPlan>> {
+        let inner = self.inner.with_fetch(limit)?;
+        Some(TableRuntimeExec::wrap(inner, Arc::clone(&self.runtime_env)))
+    }
+
+    fn fetch(&self) -> Option<usize> {
+        self.inner.fetch()
+    }
+
+    fn metrics(&self) -> Option<MetricsSet> {
+        self.inner.metrics()
+    }
+
+    #[allow(deprecated)] // delegating: the wrapped plan may still implement it
+    fn partition_statistics(&self, partition: Option<usize>) -> Result<Arc<datafusion::common::Statistics>> {
+        self.inner.partition_statistics(partition)
+    }
+}

@@ -1,0 +1,1 @@
+//! Delta introspection table functions: gated reads of the log only.

@@ -1,0 +1,282 @@
+//! Reading a Delta log directly, for what must be known before the table is
+//! loaded: the latest version, the version at a timestamp, and the protocol in
+//! force at a version. Only commits after the newest checkpoint (and that
+//! checkpoint, if the protocol is not in them) are read; the file list is never
+//! replayed.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use deltalake_core::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use dfpack_common::{Error, Result};
+use futures::TryStreamExt;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt};
+use serde::Deserialize;
+
+use crate::gate::Protocol;
+
+/// One file of `_delta_log/` that matters here.
+#[derive(Debug, Clone)]
+pub struct LogFile {
+    pub version: u64,
+    pub kind: LogFileKind,
+    pub location: Path,
+    pub last_modified: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFileKind {
+    Commit,
+    /// A classic or multi-part checkpoint, or a v2 checkpoint in parquet.
+    ParquetCheckpoint,
+    /// A v2 checkpoint in JSON.
+    JsonCheckpoint,
+}
+
+/// The commits and checkpoints of a table, sorted by version.
+#[derive(Debug, Clone)]
+pub struct LogListing {
+    pub files: Vec<LogFile>,
+}
+
+impl LogListing {
+    /// Lists `_delta_log/` under the table root of `store`.
+    pub async fn read(store: &Arc<dyn ObjectStore>, uri: &str) -> Result<LogListing> {
+        let prefix = Path::from("_delta_log");
+        let metas: Vec<object_store::ObjectMeta> = store
+            .list(Some(&prefix))
+            .try_collect()
+            .await
+            .map_err(|e| Error::Delta(format!("cannot list the Delta log of '{uri}': {e}")))?;
+        let mut files: Vec<LogFile> = metas
+            .into_iter()
+            .filter_map(|meta| {
+                // Files in subdirectories (sidecars, staged commits) are not log entries.
+                let name = meta.location.as_ref().strip_prefix("_delta_log/")?;
+                if name.contains('/') {
+                    return None;
+                }
+                let (version, kind) = classify(name)?;
+                Some(LogFile { version, kind, location: meta.location, last_modified: meta.last_modified })
+            })
+            .collect();
+        files.sort_by_key(|f| (f.version, f.kind != LogFileKind::Commit));
+        if !files.iter().any(|f| f.kind == LogFileKind::Commit) {
+            return Err(Error::Delta(format!("'{uri}' is not a Delta table: no commits in its _delta_log")));
+        }
+        Ok(LogListing { files })
+    }
+
+    pub fn latest_version(&self) -> u64 {
+        self.files.iter().filter(|f| f.kind == LogFileKind::Commit).map(|f| f.version).max().unwrap_or(0)
+    }
+
+    pub fn has_version(&self, version: u64) -> bool {
+        self.files.iter().any(|f| f.version == version && f.kind == LogFileKind::Commit)
+            || self.files.iter().any(|f| f.version == version && f.kind != LogFileKind::Commit)
+    }
+
+    /// The newest version committed at or before `at`, by commit file time (as Delta
+    /// defines timestamps for tables without in-commit timestamps).
+    pub fn version_at(&self, at: DateTime<Utc>, uri: &str) -> Result<u64> {
+        let commits: Vec<&LogFile> = self.files.iter().filter(|f| f.kind == LogFileKind::Commit).collect();
+        match commits.iter().rev().find(|f| f.last_modified <= at) {
+            Some(file) => Ok(file.version),
+            None => {
+                let first = commits.first().map(|f| (f.version, f.last_modified));
+                Err(Error::Delta(match first {
+                    Some((version, time)) => format!(
+                        "table '{uri}' has no version at {}: its earliest available commit (version {version}) was made at {}",
+                        at.to_rfc3339(),
+                        time.to_rfc3339()
+                    ),
+                    None => format!("table '{uri}' has no commits"),
+                }))
+            }
+        }
+    }
+
+    /// The time of the commit of `version`.
+    pub fn commit_time(&self, version: u64) -> Option<DateTime<Utc>> {
+        self.files.iter().find(|f| f.version == version && f.kind == LogFileKind::Commit).map(|f| f.last_modified)
+    }
+
+    /// The protocol in force at `version`: the newest protocol action in the
+    /// commits up to `version`, down to the newest checkpoint at or before it.
+    pub async fn protocol_at(&self, store: &Arc<dyn ObjectStore>, version: u64, uri: &str) -> Result<Protocol> {
+        let checkpoint = self
+            .files
+            .iter()
+            .filter(|f| f.kind != LogFileKind::Commit && f.version <= version)
+            .map(|f| f.version)
+            .max();
+        let floor = checkpoint.map_or(0, |c| c + 1);
+        let mut commits: Vec<&LogFile> = self
+            .files
+            .iter()
+            .filter(|f| f.kind == LogFileKind::Commit && f.version >= floor && f.version <= version)
+            .collect();
+        commits.sort_by_key(|f| std::cmp::Reverse(f.version));
+        for commit in commits {
+            let bytes = read(store, &commit.location, uri).await?;
+            if let Some(protocol) = protocol_in_json_lines(&bytes, &commit.location)? {
+                return Ok(protocol);
+            }
+        }
+        if let Some(checkpoint) = checkpoint {
+            for part in self.files.iter().filter(|f| f.version == checkpoint && f.kind != LogFileKind::Commit) {
+                let bytes = read(store, &part.location, uri).await?;
+                let found = match part.kind {
+                    LogFileKind::JsonCheckpoint => protocol_in_json_lines(&bytes, &part.location)?,
+                    _ => protocol_in_parquet(bytes, &part.location)?,
+                };
+                if let Some(protocol) = found {
+                    return Ok(protocol);
+                }
+            }
+        }
+        Err(Error::Delta(format!("table '{uri}' has no protocol action at or before version {version}")))
+    }
+}
+
+/// `00000000000000000003.json` → (3, Commit); checkpoints likewise; anything else → None.
+fn classify(name: &str) -> Option<(u64, LogFileKind)> {
+    let (digits, rest) = name.split_at_checked(20)?;
+    let version: u64 = digits.parse().ok()?;
+    let kind = if rest == ".json" {
+        LogFileKind::Commit
+    } else if rest.starts_with(".checkpoint") && rest.ends_with(".parquet") {
+        LogFileKind::ParquetCheckpoint
+    } else if rest.starts_with(".checkpoint.") && rest.ends_with(".json") {
+        LogFileKind::JsonCheckpoint
+    } else {
+        return None;
+    };
+    Some((version, kind))
+}
+
+async fn read(store: &Arc<dyn ObjectStore>, location: &Path, uri: &str) -> Result<bytes::Bytes> {
+    let result = store.get(location).await;
+    match result {
+        Ok(get) => get.bytes().await,
+        Err(e) => Err(e),
+    }
+    .map_err(|e| Error::Delta(format!("cannot read '{location}' of table '{uri}': {e}")))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawProtocol {
+    min_reader_version: i32,
+    min_writer_version: i32,
+    reader_features: Option<Vec<String>>,
+    writer_features: Option<Vec<String>>,
+}
+
+impl From<RawProtocol> for Protocol {
+    fn from(raw: RawProtocol) -> Protocol {
+        Protocol {
+            min_reader_version: raw.min_reader_version,
+            min_writer_version: raw.min_writer_version,
+            reader_features: raw.reader_features,
+            writer_features: raw.writer_features,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ProtocolLine {
+    protocol: Option<RawProtocol>,
+}
+
+fn protocol_in_json_lines(bytes: &[u8], location: &Path) -> Result<Option<Protocol>> {
+    for line in bytes.split(|b| *b == b'\n') {
+        // Cheap filter: most lines are add/remove actions.
+        if !contains(line, b"\"protocol\"") {
+            continue;
+        }
+        let parsed: ProtocolLine = serde_json::from_slice(line)
+            .map_err(|e| Error::Delta(format!("malformed protocol action in '{location}': {e}")))?;
+        if let Some(raw) = parsed.protocol {
+            return Ok(Some(raw.into()));
+        }
+    }
+    Ok(None)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn protocol_in_parquet(bytes: bytes::Bytes, location: &Path) -> Result<Option<Protocol>> {
+    use arrow::array::{Array, AsArray, Int32Array, ListArray, StringArray};
+    let malformed = |e: &dyn std::fmt::Display| Error::Delta(format!("malformed checkpoint '{location}': {e}"));
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(|e| malformed(&e))?;
+    let parquet_schema = builder.parquet_schema();
+    let Some(root) = builder.schema().fields().iter().position(|f| f.name() == "protocol") else {
+        return Ok(None);
+    };
+    let mask = deltalake_core::parquet::arrow::ProjectionMask::roots(parquet_schema, [root]);
+    let reader = builder.with_projection(mask).build().map_err(|e| malformed(&e))?;
+    for batch in reader {
+        let batch = batch.map_err(|e| malformed(&e))?;
+        let protocol = batch.column(0).as_struct();
+        let int = |name: &str| protocol.column_by_name(name).and_then(|c| c.as_any().downcast_ref::<Int32Array>().cloned());
+        let (Some(readers), Some(writers)) = (int("minReaderVersion"), int("minWriterVersion")) else {
+            return Err(malformed(&"protocol has no minReaderVersion/minWriterVersion"));
+        };
+        let features = |name: &str, row: usize| -> Option<Vec<String>> {
+            let list = protocol.column_by_name(name)?.as_any().downcast_ref::<ListArray>()?;
+            if list.is_null(row) {
+                return None;
+            }
+            let values = list.value(row);
+            let strings = values.as_any().downcast_ref::<StringArray>()?;
+            Some(strings.iter().flatten().map(str::to_string).collect())
+        };
+        for row in 0..batch.num_rows() {
+            if protocol.is_valid(row) && readers.is_valid(row) {
+                return Ok(Some(Protocol {
+                    min_reader_version: readers.value(row),
+                    min_writer_version: writers.value(row),
+                    reader_features: features("readerFeatures", row),
+                    writer_features: features("writerFeatures", row),
+                }));
+            }
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_file_names_are_classified() {
+        assert_eq!(classify("00000000000000000003.json"), Some((3, LogFileKind::Commit)));
+        assert_eq!(classify("00000000000000000010.checkpoint.parquet"), Some((10, LogFileKind::ParquetCheckpoint)));
+        assert_eq!(
+            classify("00000000000000000010.checkpoint.0000000001.0000000002.parquet"),
+            Some((10, LogFileKind::ParquetCheckpoint))
+        );
+        assert_eq!(
+            classify("00000000000000000006.checkpoint.f5ee283b-37c7-46af-b64c-8f77c6a5c43a.json"),
+            Some((6, LogFileKind::JsonCheckpoint))
+        );
+        assert_eq!(classify("00000000000000000006.crc"), None);
+        assert_eq!(classify("_last_checkpoint"), None);
+    }
+
+    #[test]
+    fn a_protocol_action_is_found_among_other_actions() {
+        let text = br#"{"commitInfo":{"timestamp":1}}
+{"protocol":{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["deletionVectors"],"writerFeatures":["deletionVectors"]}}
+{"add":{"path":"a.parquet"}}"#;
+        let protocol = protocol_in_json_lines(text, &Path::from("x")).expect("valid").expect("present");
+        assert_eq!(protocol.min_reader_version, 3);
+        assert_eq!(protocol.reader_features, Some(vec!["deletionVectors".to_string()]));
+        assert_eq!(protocol_in_json_lines(br#"{"add":{"path":"protocol"}}"#, &Path::from("x")).expect("valid"), None);
+    }
+}

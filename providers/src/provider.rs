@@ -1,0 +1,130 @@
+//! The table provider of one gated table version.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::datasource::physical_plan::FileScanConfig;
+use datafusion::datasource::source::DataSourceExec;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::SessionStateBuilder;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
+use datafusion::physical_plan::ExecutionPlan;
+use deltalake_core::delta_datafusion::{DeltaScanConfig, DeltaScanNext};
+use dfpack_common::Error;
+
+use crate::config::ScanOptions;
+use crate::exec::TableRuntimeExec;
+use crate::resolve::{GatedTable, Resolver};
+use crate::scans::{ScanLog, ScanRecord};
+
+/// Reads one version of a Delta table that passed its gate.
+///
+/// Projection, filters and limit are applied inside `scan` (partition pruning,
+/// file statistics, parquet pushdown), because pushdown does not cross FFI
+/// after the scan.
+#[derive(Debug)]
+pub struct DeltaTableProvider {
+    table: Arc<GatedTable>,
+    scan: Arc<DeltaScanNext>,
+    resolver: Arc<Resolver>,
+    scans: Arc<ScanLog>,
+}
+
+impl DeltaTableProvider {
+    pub fn new(
+        table: Arc<GatedTable>,
+        options: &ScanOptions,
+        resolver: Arc<Resolver>,
+        scans: Arc<ScanLog>,
+    ) -> dfpack_common::Result<DeltaTableProvider> {
+        let mut config = DeltaScanConfig::new();
+        if let Some(column) = &options.file_column {
+            config = config.with_file_column_name(column);
+        }
+        if let Some(wrap) = options.wrap_partition_values {
+            config = config.with_wrap_partition_values(wrap);
+        }
+        if let Some(pushdown) = options.parquet_pushdown {
+            config = config.with_parquet_pushdown(pushdown);
+        }
+        let scan = DeltaScanNext::new(Arc::clone(&table.snapshot), config).map_err(|e| {
+            Error::Delta(format!("cannot read table '{}' at version {}: {e}", table.name, table.version))
+        })?;
+        Ok(DeltaTableProvider { table, scan: Arc::new(scan), resolver, scans })
+    }
+
+    pub fn table(&self) -> &Arc<GatedTable> {
+        &self.table
+    }
+}
+
+#[async_trait]
+impl TableProvider for DeltaTableProvider {
+    fn schema(&self) -> SchemaRef {
+        self.scan.schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
+        self.scan.supports_filters_pushdown(filters)
+    }
+
+    async fn scan(
+        &self,
+        session: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        // The host's session may be a proxy rebuilt across FFI: plan against one
+        // with the host's config and this table's object stores.
+        let state = SessionStateBuilder::new()
+            .with_config(session.config().clone())
+            .with_runtime_env(Arc::clone(&self.table.runtime_env))
+            .build();
+        let scan = Arc::clone(&self.scan);
+        let (projection, owned_filters) = (projection.cloned(), filters.to_vec());
+        let plan = self
+            .resolver
+            .on_runtime(async move {
+                scan.scan(&state, projection.as_ref(), &owned_filters, limit).await.map_err(Error::from)
+            })
+            .await
+            .map_err(DataFusionError::from)?;
+        let (files, bytes) = files_read(&plan);
+        self.scans.record(ScanRecord {
+            table: self.table.name.clone(),
+            uri: self.table.uri.clone(),
+            version: self.table.version,
+            files,
+            bytes,
+            filters: filters.iter().map(|f| f.to_string()).collect(),
+            limit,
+        });
+        Ok(TableRuntimeExec::wrap(plan, Arc::clone(&self.table.runtime_env)))
+    }
+}
+
+/// The data files a scan plan will open, and their total size.
+fn files_read(plan: &Arc<dyn ExecutionPlan>) -> (u64, u64) {
+    let mut totals = (0, 0);
+    if let Some(exec) = plan.downcast_ref::<DataSourceExec>()
+        && let Some(config) = exec.data_source().downcast_ref::<FileScanConfig>()
+    {
+        for file in config.file_groups.iter().flat_map(|group| group.files()) {
+            totals.0 += 1;
+            totals.1 += file.object_meta.size;
+        }
+    }
+    for child in plan.children() {
+        let (files, bytes) = files_read(child);
+        totals.0 += files;
+        totals.1 += bytes;
+    }
+    totals
+}

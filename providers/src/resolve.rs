@@ -1,0 +1,267 @@
+//! Resolving a table reference to a gated, loaded snapshot, through the snapshot cache.
+//!
+//! Order matters: the log is listed, the version chosen, and the protocol at
+//! that version read and gated **before** deltalake loads anything, so a table
+//! the pack cannot read is refused by the gate's message, not by a deep error.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
+use deltalake_core::DeltaTable;
+use deltalake_core::kernel::EagerSnapshot;
+use deltalake_core::logstore::LogStoreRef;
+use dfpack_common::{Error, Result};
+use parking_lot::Mutex;
+use tokio::runtime::Handle;
+use url::Url;
+
+use crate::config::CachePolicy;
+use crate::gate::{GateReport, Protocol, ProtocolGate, refusal_message};
+use crate::log::LogListing;
+use crate::table::{TableRef, VersionSpec, describe_delta_error, open_log_store};
+
+/// A table version that passed its gate, loaded with its file list.
+#[derive(Debug)]
+pub struct GatedTable {
+    /// The name the user knows the table by (dataset name, or its URI).
+    pub name: String,
+    pub uri: String,
+    pub version: u64,
+    pub commit_time: Option<DateTime<Utc>>,
+    pub protocol: Protocol,
+    pub log_store: LogStoreRef,
+    pub snapshot: Arc<EagerSnapshot>,
+    /// Object stores for scans of this table, whatever session the host passes.
+    pub runtime_env: Arc<RuntimeEnv>,
+}
+
+/// The protocol of one table version, read from its log and gated; no files loaded.
+#[derive(Debug, Clone)]
+pub struct ProtocolCheck {
+    pub uri: String,
+    pub version: u64,
+    pub commit_time: Option<DateTime<Utc>>,
+    pub protocol: Protocol,
+    pub report: GateReport,
+}
+
+/// Resolves tables on the pack's own runtime and caches their snapshots.
+#[derive(Debug)]
+pub struct Resolver {
+    runtime: Handle,
+    policy: CachePolicy,
+    tables: Mutex<HashMap<CacheKey, Arc<TableCache>>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct CacheKey {
+    url: Url,
+    storage_options: BTreeMap<String, String>,
+}
+
+/// What is cached of one table: its log store, the versions loaded, and a
+/// table that follows the latest version incrementally.
+#[derive(Debug)]
+struct TableCache {
+    log_store: LogStoreRef,
+    runtime_env: Arc<RuntimeEnv>,
+    versions: Mutex<BTreeMap<u64, Arc<Loaded>>>,
+    /// The latest version seen, and when it was checked.
+    latest: Mutex<Option<(u64, Instant)>>,
+    follower: tokio::sync::Mutex<Option<DeltaTable>>,
+}
+
+#[derive(Debug)]
+struct Loaded {
+    protocol: Protocol,
+    commit_time: Option<DateTime<Utc>>,
+    snapshot: Arc<EagerSnapshot>,
+}
+
+/// Versions kept per table besides the latest; older ones are dropped first.
+const PINNED_VERSIONS_KEPT: usize = 8;
+
+impl Resolver {
+    pub fn new(runtime: Handle, policy: CachePolicy) -> Arc<Resolver> {
+        Arc::new(Resolver { runtime, policy, tables: Mutex::new(HashMap::new()) })
+    }
+
+    pub fn policy(&self) -> CachePolicy {
+        self.policy
+    }
+
+    /// Runs `future` on the pack's runtime: deltalake's IO needs a reactor,
+    /// and the host's runtime (if any) is not the pack's to assume.
+    pub async fn on_runtime<T: Send + 'static>(
+        &self,
+        future: impl Future<Output = Result<T>> + Send + 'static,
+    ) -> Result<T> {
+        match self.runtime.spawn(future).await {
+            Ok(result) => result,
+            Err(join) if join.is_panic() => Err(Error::Panic {
+                context: "delta table resolution".to_string(),
+                message: dfpack_common::panic_message(join.into_panic().as_ref()),
+            }),
+            Err(join) => Err(Error::Internal(format!("delta table resolution was cancelled: {join}"))),
+        }
+    }
+
+    /// Resolves `table` under `gate`: the version it names, gated, loaded.
+    pub async fn resolve(self: &Arc<Self>, name: &str, table: &TableRef, gate: &ProtocolGate) -> Result<Arc<GatedTable>> {
+        let this = Arc::clone(self);
+        let (name, table, gate) = (name.to_string(), table.clone(), gate.clone());
+        self.on_runtime(async move { this.resolve_here(&name, &table, &gate).await }).await
+    }
+
+    /// Reads and gates the protocol of the version `table` names, loading nothing else.
+    pub async fn check_protocol(self: &Arc<Self>, table: &TableRef, gate: &ProtocolGate) -> Result<ProtocolCheck> {
+        let this = Arc::clone(self);
+        let (table, gate) = (table.clone(), gate.clone());
+        self.on_runtime(async move {
+            let cache = this.table_cache(&table)?;
+            let listing = LogListing::read(&cache.log_store.object_store(None), &table.uri).await?;
+            let version = choose_version(&listing, table.at, &table.uri)?;
+            let protocol = listing.protocol_at(&cache.log_store.object_store(None), version, &table.uri).await?;
+            let report = gate.check_read(&protocol);
+            Ok(ProtocolCheck { uri: table.uri.clone(), version, commit_time: listing.commit_time(version), protocol, report })
+        })
+        .await
+    }
+
+    /// The log store of a table (cached), for reads of the log itself.
+    pub fn log_store(&self, table: &TableRef) -> Result<LogStoreRef> {
+        Ok(self.table_cache(table)?.log_store.clone())
+    }
+
+    async fn resolve_here(&self, name: &str, table: &TableRef, gate: &ProtocolGate) -> Result<Arc<GatedTable>> {
+        let cache = self.table_cache(table)?;
+        let store = cache.log_store.object_store(None);
+
+        // A cached version is served without reading the log when the policy allows.
+        let cached_version = match table.at {
+            VersionSpec::Version(v) => Some(v),
+            VersionSpec::Latest => match (self.policy, *cache.latest.lock()) {
+                (CachePolicy::MaxStaleness(max), Some((v, checked))) if checked.elapsed() <= max => Some(v),
+                _ => None,
+            },
+            VersionSpec::Timestamp(_) => None,
+        };
+        if self.policy != CachePolicy::Disabled
+            && let Some(version) = cached_version
+            && let Some(loaded) = cache.versions.lock().get(&version).cloned()
+        {
+            return gated(name, table, gate, &cache, version, &loaded);
+        }
+
+        let listing = LogListing::read(&store, &table.uri).await?;
+        let version = choose_version(&listing, table.at, &table.uri)?;
+        if table.at == VersionSpec::Latest {
+            *cache.latest.lock() = Some((version, Instant::now()));
+        }
+        if self.policy != CachePolicy::Disabled
+            && let Some(loaded) = cache.versions.lock().get(&version).cloned()
+        {
+            return gated(name, table, gate, &cache, version, &loaded);
+        }
+
+        let protocol = listing.protocol_at(&store, version, &table.uri).await?;
+        let report = gate.check_read(&protocol);
+        if !report.passed() {
+            return Err(Error::ProtocolGate(refusal_message(name, &table.uri, version, &protocol, &report)));
+        }
+
+        let snapshot = self.load(&cache, table, version).await?;
+        let loaded = Arc::new(Loaded { protocol, commit_time: listing.commit_time(version), snapshot });
+        if self.policy != CachePolicy::Disabled {
+            let mut versions = cache.versions.lock();
+            versions.insert(version, Arc::clone(&loaded));
+            let latest = cache.latest.lock().map(|(v, _)| v);
+            while versions.len() > PINNED_VERSIONS_KEPT + 1 {
+                let Some(oldest) = versions.keys().copied().find(|v| Some(*v) != latest) else { break };
+                versions.remove(&oldest);
+            }
+        }
+        gated(name, table, gate, &cache, version, &loaded)
+    }
+
+    /// Loads a version: the latest incrementally from the previous latest, others afresh.
+    async fn load(&self, cache: &TableCache, table: &TableRef, version: u64) -> Result<Arc<EagerSnapshot>> {
+        let failed = |e: deltalake_core::DeltaTableError| {
+            Error::Delta(format!("cannot load version {version} of table '{}': {}", table.uri, describe_delta_error(&e)))
+        };
+        if table.at == VersionSpec::Latest && self.policy != CachePolicy::Disabled {
+            let mut follower = cache.follower.lock().await;
+            let follower = follower.get_or_insert_with(|| DeltaTable::new(cache.log_store.clone()));
+            follower.load_version(version).await.map_err(failed)?;
+            let state = follower.snapshot().map_err(failed)?;
+            return Ok(Arc::new(state.snapshot().clone()));
+        }
+        let snapshot = EagerSnapshot::try_new(cache.log_store.as_ref(), Some(version)).await.map_err(failed)?;
+        Ok(Arc::new(snapshot))
+    }
+
+    fn table_cache(&self, table: &TableRef) -> Result<Arc<TableCache>> {
+        let log_store = open_log_store(table)?;
+        let key = CacheKey { url: log_store.root_url().clone(), storage_options: table.storage_options.clone() };
+        let mut tables = self.tables.lock();
+        if let Some(cache) = tables.get(&key) {
+            return Ok(Arc::clone(cache));
+        }
+        let runtime_env = RuntimeEnvBuilder::new().build_arc().map_err(|e| Error::Internal(e.to_string()))?;
+        let root = log_store.root_url();
+        let store_url = format!("{}://{}", root.scheme(), &root[url::Position::BeforeHost..url::Position::AfterPort]);
+        let store_url = Url::parse(&store_url).map_err(|e| Error::Internal(format!("object store URL {store_url}: {e}")))?;
+        runtime_env.register_object_store(&store_url, log_store.root_object_store(None));
+        let cache = Arc::new(TableCache {
+            log_store,
+            runtime_env,
+            versions: Mutex::new(BTreeMap::new()),
+            latest: Mutex::new(None),
+            follower: tokio::sync::Mutex::new(None),
+        });
+        if self.policy != CachePolicy::Disabled {
+            tables.insert(key, Arc::clone(&cache));
+        }
+        Ok(cache)
+    }
+}
+
+fn choose_version(listing: &LogListing, at: VersionSpec, uri: &str) -> Result<u64> {
+    match at {
+        VersionSpec::Latest => Ok(listing.latest_version()),
+        VersionSpec::Timestamp(ts) => listing.version_at(ts, uri),
+        VersionSpec::Version(v) if v <= listing.latest_version() => Ok(v),
+        VersionSpec::Version(v) => Err(Error::Delta(format!(
+            "table '{uri}' has no version {v}: its latest version is {}",
+            listing.latest_version()
+        ))),
+    }
+}
+
+fn gated(
+    name: &str,
+    table: &TableRef,
+    gate: &ProtocolGate,
+    cache: &TableCache,
+    version: u64,
+    loaded: &Loaded,
+) -> Result<Arc<GatedTable>> {
+    // Gates differ per dataset; the cached protocol is re-checked each time.
+    let report = gate.check_read(&loaded.protocol);
+    if !report.passed() {
+        return Err(Error::ProtocolGate(refusal_message(name, &table.uri, version, &loaded.protocol, &report)));
+    }
+    Ok(Arc::new(GatedTable {
+        name: name.to_string(),
+        uri: table.uri.clone(),
+        version,
+        commit_time: loaded.commit_time,
+        protocol: loaded.protocol.clone(),
+        log_store: cache.log_store.clone(),
+        snapshot: Arc::clone(&loaded.snapshot),
+        runtime_env: Arc::clone(&cache.runtime_env),
+    }))
+}
