@@ -5,17 +5,19 @@ use std::ffi::CStr;
 use std::sync::{Arc, OnceLock};
 
 use abi_stable::prefix_type::PrefixTypeTrait;
-use abi_stable::std_types::{RResult, RStr, RString};
+use abi_stable::std_types::{ROption, RResult, RStr, RString};
 use dfpack_common::catch_panic;
-use datafusion::catalog::TableFunctionImpl;
+use datafusion::catalog::{CatalogProvider, TableFunctionImpl, TableProviderFactory};
+use datafusion_ffi::catalog_provider::FFI_CatalogProvider;
+use datafusion_ffi::table_provider_factory::FFI_TableProviderFactory;
 use datafusion::logical_expr::{Documentation, ScalarUDF};
 use datafusion_ffi::udf::FFI_ScalarUDF;
 use datafusion_ffi::udtf::FFI_TableFunction;
 
-use crate::guard::{GuardedScalarUdf, GuardedTableFunction};
+use crate::guard::{GuardedCatalog, GuardedScalarUdf, GuardedTableFactory, GuardedTableFunction};
 use crate::introspection::{FunctionInfo, PackFunctionsFunction, PackManifestFunction};
 use crate::manifest::{BuildVersions, ExportEntry, ExportKind, PackManifest};
-use crate::module::{LogicalCodecHandle, PackModule, PackModuleRef, ScalarUdfHandle, TableFunctionHandle};
+use crate::module::{CatalogHandle, LogicalCodecHandle, PackModule, PackModuleRef, ScalarUdfHandle, TableFunctionHandle};
 use crate::runtime;
 
 /// A table function a pack exports, with the documentation that
@@ -27,13 +29,26 @@ pub struct TableFunctionExport {
     pub documentation: Documentation,
 }
 
+/// A catalog built from a pack config, with the factory that adds tables to it.
+#[derive(Debug, Clone)]
+pub struct ServedCatalog {
+    pub name: String,
+    pub catalog: Arc<dyn CatalogProvider>,
+    /// The `STORED AS` name of `factory`.
+    pub factory_format: String,
+    pub factory: Arc<dyn TableProviderFactory>,
+}
+
+/// Builds the pack's catalog from config text (TOML or JSON; empty for defaults).
+pub type CatalogHook = Arc<dyn Fn(&str) -> Result<ServedCatalog, String> + Send + Sync>;
+
 /// What a pack exports. `serve` turns it into the root module.
-#[derive(Debug)]
 pub struct PackExports {
     pack_name: String,
     pack_version: String,
     scalar_udfs: Vec<Arc<ScalarUDF>>,
     table_functions: Vec<TableFunctionExport>,
+    catalog: Option<CatalogHook>,
 }
 
 impl PackExports {
@@ -43,7 +58,14 @@ impl PackExports {
             pack_version: pack_version.into(),
             scalar_udfs: Vec::new(),
             table_functions: Vec::new(),
+            catalog: None,
         }
+    }
+
+    /// Serves a catalog hook: hosts call it with their pack config.
+    pub fn with_catalog(mut self, hook: CatalogHook) -> Self {
+        self.catalog = Some(hook);
+        self
     }
 
     pub fn with_scalar_udfs(mut self, udfs: impl IntoIterator<Item = Arc<ScalarUDF>>) -> Self {
@@ -72,7 +94,7 @@ impl PackExports {
         manifest_fn: extern "C" fn() -> RResult<PackManifest, RString>,
     ) -> PackModuleRef {
         let _ = SERVED.set(Served::build(self));
-        PackModule { manifest: manifest_fn, scalar_udf, table_function }.leak_into_prefix()
+        PackModule { manifest: manifest_fn, scalar_udf, table_function, catalog }.leak_into_prefix()
     }
 }
 
@@ -84,11 +106,12 @@ struct Served {
     manifest: PackManifest,
     scalar_udfs: HashMap<String, Arc<ScalarUDF>>,
     table_functions: HashMap<String, Arc<dyn TableFunctionImpl>>,
+    catalog: Option<CatalogHook>,
 }
 
 impl Served {
     fn build(exports: PackExports) -> Result<Served, String> {
-        let PackExports { pack_name, pack_version, scalar_udfs, mut table_functions } = exports;
+        let PackExports { pack_name, pack_version, scalar_udfs, mut table_functions, catalog } = exports;
 
         let scalar_names = scalar_udfs.iter().flat_map(|udf| {
             std::iter::once(udf.name().to_string()).chain(udf.aliases().iter().cloned())
@@ -146,7 +169,7 @@ impl Served {
                 (export.name, guarded)
             })
             .collect();
-        Ok(Served { manifest, scalar_udfs, table_functions })
+        Ok(Served { manifest, scalar_udfs, table_functions, catalog })
     }
 }
 
@@ -194,6 +217,23 @@ extern "C" fn table_function(
             .ok_or_else(|| format!("the pack exports no table function '{name}'"))?;
         let ffi = FFI_TableFunction::new_with_ffi_codec(Arc::clone(function), runtime::handle(), codec.ffi);
         Ok(TableFunctionHandle { ffi })
+    })
+}
+
+extern "C" fn catalog(config: RStr<'_>, codec: LogicalCodecHandle) -> RResult<ROption<CatalogHandle>, RString> {
+    entry_point("catalog", || {
+        let Some(hook) = served()?.catalog.as_ref() else {
+            return Ok(ROption::RNone);
+        };
+        let served = hook(config.as_str())?;
+        let catalog = Arc::new(GuardedCatalog::new(served.name.clone(), served.catalog));
+        let factory = Arc::new(GuardedTableFactory::new(served.factory_format.clone(), served.factory));
+        Ok(ROption::RSome(CatalogHandle {
+            name: served.name.into(),
+            catalog: FFI_CatalogProvider::new_with_ffi_codec(catalog, runtime::handle(), codec.ffi.clone()),
+            factory_format: served.factory_format.into(),
+            factory: FFI_TableProviderFactory::new_with_ffi_codec(factory, runtime::handle(), codec.ffi),
+        }))
     })
 }
 

@@ -15,4 +15,4 @@ pub mod module;
 pub mod runtime;
 
 pub use manifest::{ExportEntry, ExportKind, PackManifest};
-pub use module::{LogicalCodecHandle, PackModule, PackModuleRef, ScalarUdfHandle, TableFunctionHandle};
+pub use module::{CatalogHandle, LogicalCodecHandle, PackModule, PackModuleRef, ScalarUdfHandle, TableFunctionHandle};

@@ -1,8 +1,10 @@
 use abi_stable::library::RootModule;
 use abi_stable::sabi_types::VersionStrings;
-use abi_stable::std_types::{RResult, RStr, RString};
+use abi_stable::std_types::{ROption, RResult, RStr, RString};
 use abi_stable::{StableAbi, declare_root_module_statics};
+use datafusion_ffi::catalog_provider::FFI_CatalogProvider;
 use datafusion_ffi::proto::logical_extension_codec::FFI_LogicalExtensionCodec;
+use datafusion_ffi::table_provider_factory::FFI_TableProviderFactory;
 use datafusion_ffi::udf::FFI_ScalarUDF;
 use datafusion_ffi::udtf::FFI_TableFunction;
 
@@ -28,6 +30,14 @@ pub struct PackModule {
     #[sabi(last_prefix_field)]
     pub table_function:
         extern "C" fn(name: RStr<'_>, codec: LogicalCodecHandle) -> RResult<TableFunctionHandle, RString>,
+
+    /// ABI 1.1: the catalog hook and its table factory, built from a pack
+    /// config (TOML or JSON text; empty for the defaults); `RNone` from a pack
+    /// that serves no catalog. A pack of ABI 1.0 lacks the field, and a host
+    /// reads it as `None`.
+    #[sabi(missing_field(option))]
+    pub catalog:
+        extern "C" fn(config: RStr<'_>, codec: LogicalCodecHandle) -> RResult<ROption<CatalogHandle>, RString>,
 }
 
 impl RootModule for PackModuleRef {
@@ -60,4 +70,17 @@ pub struct TableFunctionHandle {
 #[sabi(unsafe_opaque_fields)]
 pub struct LogicalCodecHandle {
     pub ffi: FFI_LogicalExtensionCodec,
+}
+
+/// A configured catalog and the `CREATE EXTERNAL TABLE … STORED AS <format>`
+/// factory that adds tables to it.
+#[repr(C)]
+#[derive(StableAbi)]
+pub struct CatalogHandle {
+    pub name: RString,
+    #[sabi(unsafe_opaque_field)]
+    pub catalog: FFI_CatalogProvider,
+    pub factory_format: RString,
+    #[sabi(unsafe_opaque_field)]
+    pub factory: FFI_TableProviderFactory,
 }

@@ -129,6 +129,26 @@ impl Error {
     }
 }
 
+impl Error {
+    /// Rebuilds an error that crossed the FFI boundary as its message: the
+    /// kind comes from the tag, which is not repeated.
+    pub fn from_message(message: &str) -> Error {
+        let kind = ErrorKind::find_in(message).unwrap_or(ErrorKind::Internal);
+        let body = message.strip_prefix(&kind.tag()).map_or(message, str::trim_start).to_string();
+        match kind {
+            ErrorKind::Config => Error::Config(body),
+            ErrorKind::Abi => Error::Abi(body),
+            ErrorKind::ProtocolGate => Error::ProtocolGate(body),
+            ErrorKind::Contract => Error::Contract(body),
+            ErrorKind::Delta => Error::Delta(body),
+            ErrorKind::DataFusion => Error::DataFusion(Box::new(DataFusionError::Execution(body))),
+            ErrorKind::Arrow => Error::Arrow(arrow_schema_error::ArrowError::ExternalError(body.into())),
+            ErrorKind::Io => Error::Io(std::io::Error::other(body)),
+            ErrorKind::Internal => Error::Internal(body),
+        }
+    }
+}
+
 impl From<DataFusionError> for Error {
     fn from(error: DataFusionError) -> Self {
         // A DataFusion error that already carries a dfpack error (e.g. one that went
@@ -155,6 +175,15 @@ impl From<Error> for DataFusionError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_rebuilt_from_its_message_keeps_kind_and_text() {
+        let original = Error::ProtocolGate("table 't' is refused".into());
+        let rebuilt = Error::from_message(&original.to_string());
+        assert_eq!(rebuilt.kind(), ErrorKind::ProtocolGate);
+        assert_eq!(rebuilt.to_string(), original.to_string());
+        assert_eq!(Error::from_message("no tag").to_string(), "[dfpack:internal] no tag");
+    }
 
     #[test]
     fn every_kind_round_trips_through_its_tag() {

@@ -7,7 +7,7 @@ use std::sync::{Arc, Weak};
 
 use dfpack_abi::ExportKind;
 use dfpack_common::{Error, Result};
-use datafusion::catalog::TableFunctionImpl;
+use datafusion::catalog::{CatalogProvider, TableFunctionImpl, TableProviderFactory};
 use datafusion::execution::TaskContext;
 use datafusion::execution::{FunctionRegistry, TaskContextProvider};
 use datafusion::execution::session_state::SessionState;
@@ -28,6 +28,8 @@ pub struct InstallReport {
     pub functions: Vec<(String, ExportKind)>,
     /// The pack was already installed in this session: nothing changed.
     pub already_installed: bool,
+    /// The catalog the pack's config registered, and the `STORED AS` format of its factory.
+    pub catalog: Option<(String, String)>,
 }
 
 /// Which packs a session has, and which names each registered. Kept in the
@@ -57,9 +59,17 @@ impl TaskContextProvider for SessionTaskContext {
 }
 
 impl Pack {
-    /// Installs everything this pack exports into `ctx`. See [`install_into_state`].
+    /// Installs everything this pack exports into `ctx`, with the default
+    /// pack config. See [`install_into_state`].
     pub fn install(self: &Arc<Self>, ctx: &SessionContext) -> Result<InstallReport> {
-        install_into_state(self, &ctx.state_ref())
+        install_into_state(self, &ctx.state_ref(), "")
+    }
+
+    /// Installs everything this pack exports into `ctx`, its catalog built
+    /// from `config` (the text of a pack config, TOML or JSON). A config with
+    /// errors installs nothing and reports every error.
+    pub fn install_with_config(self: &Arc<Self>, ctx: &SessionContext, config: &str) -> Result<InstallReport> {
+        install_into_state(self, &ctx.state_ref(), config)
     }
 }
 
@@ -70,8 +80,13 @@ impl Pack {
 /// session already has (a built-in, the host's own function, another pack's)
 /// is refused, naming it. Installing the same pack twice is a no-op, reported
 /// as `already_installed`.
-pub(crate) fn install_into_state(pack: &Arc<Pack>, state: &Arc<RwLock<SessionState>>) -> Result<InstallReport> {
+pub(crate) fn install_into_state(
+    pack: &Arc<Pack>,
+    state: &Arc<RwLock<SessionState>>,
+    config: &str,
+) -> Result<InstallReport> {
     let mut report = InstallReport {
+        catalog: None,
         pack_name: pack.name().to_string(),
         pack_version: pack.version().to_string(),
         path: pack.path().to_path_buf(),
@@ -90,11 +105,15 @@ pub(crate) fn install_into_state(pack: &Arc<Pack>, state: &Arc<RwLock<SessionSta
         Arc::new(SessionTaskContext(Arc::downgrade(state))) as Arc<dyn TaskContextProvider + Send + Sync>
     });
     let (scalar_udfs, table_functions) = build_foreign(pack, &task_ctx)?;
+    let catalog = build_catalog(pack, &task_ctx, config)?;
 
     let mut state = state.write();
     // Re-checked under the write lock: another thread may have installed meanwhile.
     let mut installed = installed_packs(&state);
     check_collisions(pack, &state, &installed)?;
+    if let Some(catalog) = &catalog {
+        check_catalog_collisions(pack, &state, catalog)?;
+    }
     for udf in scalar_udfs {
         state.register_udf(Arc::new(udf))?;
     }
@@ -103,6 +122,11 @@ pub(crate) fn install_into_state(pack: &Arc<Pack>, state: &Arc<RwLock<SessionSta
     }
     for (name, _) in &report.functions {
         installed.owners.insert(name.clone(), (pack.name().to_string(), pack.path().to_path_buf()));
+    }
+    if let Some(catalog) = catalog {
+        state.catalog_list().register_catalog(catalog.name.clone(), catalog.catalog);
+        state.table_factories_mut().insert(catalog.format.clone(), catalog.factory);
+        report.catalog = Some((catalog.name, catalog.format));
     }
     installed.paths.push(pack.path().to_path_buf());
     installed.task_ctx = Some(task_ctx);
@@ -150,6 +174,53 @@ fn check_collisions(pack: &Pack, state: &SessionState, installed: &InstalledPack
         pack.name(),
         pack.path().display(),
         owners.join("; ")
+    )))
+}
+
+/// A pack's catalog and table factory, as host-side proxies.
+struct ForeignCatalog {
+    name: String,
+    catalog: Arc<dyn CatalogProvider>,
+    format: String,
+    factory: Arc<dyn TableProviderFactory>,
+}
+
+/// Builds the pack's catalog from `config`; `None` for a pack that serves none
+/// (a config is then not this pack's: the report shows no catalog).
+fn build_catalog(
+    pack: &Pack,
+    task_ctx: &Arc<dyn TaskContextProvider + Send + Sync>,
+    config: &str,
+) -> Result<Option<ForeignCatalog>> {
+    let task_ctx: Arc<dyn TaskContextProvider> = Arc::clone(task_ctx) as Arc<dyn TaskContextProvider>;
+    let Some(handle) = pack.ffi_catalog(config, FFI_LogicalExtensionCodec::new_default(&task_ctx))? else {
+        return Ok(None);
+    };
+    Ok(Some(ForeignCatalog {
+        name: handle.name.to_string(),
+        catalog: Arc::<dyn CatalogProvider>::from(&handle.catalog),
+        format: handle.factory_format.to_string(),
+        factory: Arc::<dyn TableProviderFactory>::from(&handle.factory),
+    }))
+}
+
+fn check_catalog_collisions(pack: &Pack, state: &SessionState, catalog: &ForeignCatalog) -> Result<()> {
+    let mut taken = Vec::new();
+    if state.catalog_list().catalog(&catalog.name).is_some() {
+        taken.push(format!("a catalog named '{}'", catalog.name));
+    }
+    if state.table_factories().contains_key(&catalog.format) {
+        taken.push(format!("a table factory for STORED AS {}", catalog.format));
+    }
+    if taken.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Abi(format!(
+        "cannot install pack '{}' from '{}': the session already has {}; nothing was installed \
+         (name the pack's catalog differently with `[catalog] name = \"…\"` in the pack config)",
+        pack.name(),
+        pack.path().display(),
+        taken.join(" and ")
     )))
 }
 

@@ -43,7 +43,7 @@ impl TableFunctionImpl for LoadPluginFunction {
             .upgrade()
             .ok_or_else(|| Error::Internal("load_plugin() outlived its session".into()))?;
         let pack = Pack::load(&path)?;
-        let report = install_into_state(&pack, &session)?;
+        let report = install_into_state(&pack, &session, "")?;
 
         let schema = Arc::new(Schema::new(vec![
             Field::new("pack", DataType::Utf8, false),

@@ -3,9 +3,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use abi_stable::library::{LibraryError, RawLibrary, RootModule, lib_header_from_raw_library};
-use abi_stable::std_types::RStr;
+use abi_stable::std_types::{ROption, RStr};
 use dfpack_abi::manifest::BuildVersions;
-use dfpack_abi::{ExportKind, LogicalCodecHandle, PackManifest, PackModuleRef};
+use dfpack_abi::{CatalogHandle, ExportKind, LogicalCodecHandle, PackManifest, PackModuleRef};
 use dfpack_common::{Error, Result};
 use datafusion_ffi::proto::logical_extension_codec::FFI_LogicalExtensionCodec;
 use datafusion_ffi::udf::FFI_ScalarUDF;
@@ -115,6 +115,30 @@ impl Pack {
             .into_result()
             .map(|handle| handle.ffi)
             .map_err(|reason| self.export_error(name, reason.as_str()))
+    }
+
+    /// The pack's catalog hook and table factory, built from `config` (TOML or
+    /// JSON text; empty for the defaults) and bound to the host session that
+    /// `codec` carries; `None` for a pack that serves no catalog (or predates
+    /// pack ABI 1.1). A config error keeps its kind (`config`).
+    pub fn ffi_catalog(&self, config: &str, codec: FFI_LogicalExtensionCodec) -> Result<Option<CatalogHandle>> {
+        let Some(catalog) = self.module.catalog() else {
+            return Ok(None);
+        };
+        catalog(RStr::from_str(config), LogicalCodecHandle { ffi: codec })
+            .into_result()
+            .map(ROption::into_option)
+            .map_err(|reason| Error::from_message(reason.as_str()))
+    }
+
+    /// Checks a pack config against this pack without installing anything:
+    /// the catalog's name and factory format, `None` for a pack that serves no
+    /// catalog, or the config's errors (all of them).
+    pub fn check_config(&self, config: &str) -> Result<Option<(String, String)>> {
+        let session: Arc<dyn datafusion::execution::TaskContextProvider> =
+            Arc::new(datafusion::prelude::SessionContext::new());
+        let handle = self.ffi_catalog(config, FFI_LogicalExtensionCodec::new_default(&session))?;
+        Ok(handle.map(|h| (h.name.to_string(), h.factory_format.to_string())))
     }
 
     fn export_error(&self, name: &str, reason: &str) -> Error {

@@ -16,6 +16,7 @@ pub struct SessionFactory {
     config: SessionConfig,
     runtime_env: Option<Arc<RuntimeEnv>>,
     packs: Vec<Arc<Pack>>,
+    pack_config: String,
     sql_plugin_loading: bool,
 }
 
@@ -33,6 +34,7 @@ impl SessionFactory {
             config: SessionConfig::new().with_information_schema(true),
             runtime_env: None,
             packs: Vec::new(),
+            pack_config: String::new(),
             sql_plugin_loading: false,
         }
     }
@@ -52,6 +54,21 @@ impl SessionFactory {
         self
     }
 
+    /// The pack config (TOML or JSON text) the packs' catalogs are built from.
+    pub fn with_pack_config(mut self, config: impl Into<String>) -> Self {
+        self.pack_config = config.into();
+        self
+    }
+
+    /// Reads the pack config from a file.
+    pub fn with_pack_config_file(self, path: impl AsRef<std::path::Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            dfpack_common::Error::Config(format!("cannot read pack config '{}': {e}", path.display()))
+        })?;
+        Ok(self.with_pack_config(text))
+    }
+
     /// Adds `load_plugin(path)`, which loads native code named in SQL: only for
     /// hosts whose SQL comes from the person running them (a CLI), never for a
     /// service that runs other people's SQL.
@@ -68,8 +85,14 @@ impl SessionFactory {
             builder = builder.with_runtime_env(Arc::clone(runtime_env));
         }
         let ctx = SessionContext::new_with_state(builder.build());
+        let mut catalogs = 0;
         for pack in &self.packs {
-            pack.install(&ctx)?;
+            catalogs += usize::from(pack.install_with_config(&ctx, &self.pack_config)?.catalog.is_some());
+        }
+        if catalogs == 0 && !self.pack_config.trim().is_empty() {
+            return Err(dfpack_common::Error::Config(
+                "a pack config was given, but no loaded pack serves a catalog to apply it to".to_string(),
+            ));
         }
         if self.sql_plugin_loading {
             ctx.register_udtf(LoadPluginFunction::NAME, Arc::new(LoadPluginFunction::new(&ctx)));

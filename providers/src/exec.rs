@@ -4,6 +4,10 @@
 //! `RuntimeEnv`, so the host's object stores are invisible (and a native host
 //! never registered the pack's). The scan plan therefore runs under a task
 //! context whose runtime env is the table's own.
+//!
+//! The wrapper is a leaf: the Delta scan is one unit whose inner plan
+//! (deletion-vector masks, file pruning) the host's optimizer must not rewrite;
+//! across FFI it could not do so meaningfully anyway.
 
 use std::fmt;
 use std::sync::Arc;
@@ -17,7 +21,8 @@ use datafusion::physical_plan::execution_plan::ReplaceChildrenOptions;
 use datafusion::physical_plan::metrics::MetricsSet;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
 
-/// Runs `inner` with `runtime_env` in place of the caller's. Transparent otherwise.
+/// Runs `inner` with `runtime_env` in place of the caller's; shows and
+/// downcasts as `inner`, but hides its children.
 pub struct TableRuntimeExec {
     inner: Arc<dyn ExecutionPlan>,
     runtime_env: Arc<RuntimeEnv>,
@@ -55,7 +60,7 @@ impl ExecutionPlan for TableRuntimeExec {
     }
 
     fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
-        self.inner.children()
+        Vec::new()
     }
 
     fn apply_expressions(
@@ -65,19 +70,19 @@ impl ExecutionPlan for TableRuntimeExec {
         self.inner.apply_expressions(f)
     }
 
-    #[allow(deprecated)] // required by the trait; delegates to the wrapped plan
+    #[allow(deprecated)] // required by the trait; a leaf has no children to replace
     fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> Result<Arc<dyn ExecutionPlan>> {
-        let inner = Arc::clone(&self.inner).with_new_children(children)?;
-        Ok(TableRuntimeExec::wrap(inner, Arc::clone(&self.runtime_env)))
+        leaf_children(&children)?;
+        Ok(self)
     }
 
     fn replace_children(
         self: Arc<Self>,
         children: Vec<Arc<dyn ExecutionPlan>>,
-        options: ReplaceChildrenOptions,
+        _options: ReplaceChildrenOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let inner = Arc::clone(&self.inner).replace_children(children, options)?;
-        Ok(TableRuntimeExec::wrap(inner, Arc::clone(&self.runtime_env)))
+        leaf_children(&children)?;
+        Ok(self)
     }
 
     fn execute(&self, partition: usize, context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
@@ -92,14 +97,6 @@ impl ExecutionPlan for TableRuntimeExec {
             Arc::clone(&self.runtime_env),
         ));
         self.inner.execute(partition, context)
-    }
-
-    fn maintains_input_order(&self) -> Vec<bool> {
-        self.inner.maintains_input_order()
-    }
-
-    fn benefits_from_input_partitioning(&self) -> Vec<bool> {
-        self.inner.benefits_from_input_partitioning()
     }
 
     fn supports_limit_pushdown(&self) -> bool {
@@ -122,5 +119,13 @@ impl ExecutionPlan for TableRuntimeExec {
     #[allow(deprecated)] // delegating: the wrapped plan may still implement it
     fn partition_statistics(&self, partition: Option<usize>) -> Result<Arc<datafusion::common::Statistics>> {
         self.inner.partition_statistics(partition)
+    }
+}
+
+fn leaf_children(children: &[Arc<dyn ExecutionPlan>]) -> Result<()> {
+    if children.is_empty() {
+        Ok(())
+    } else {
+        datafusion::common::internal_err!("a Delta table scan has no children, {} were given", children.len())
     }
 }

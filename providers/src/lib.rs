@@ -5,18 +5,28 @@
 //! Everything here is plain DataFusion and deltalake-core code; `plugin/`
 //! exports it across FFI.
 
+pub mod catalog;
 pub mod config;
 pub mod exec;
+pub mod factory;
 pub mod functions;
 pub mod gate;
+pub mod live;
 pub mod log;
+pub mod pack;
 pub mod provider;
+pub mod read_delta;
 pub mod resolve;
 pub mod scans;
 pub mod table;
 
+pub use catalog::DeltaCatalog;
+pub use factory::DeltaTableFactory;
+pub use read_delta::ReadDelta;
 pub use config::{CachePolicy, DatasetConfig, PackConfig, ScanOptions};
 pub use gate::{GateReport, Protocol, ProtocolGate, Requirements, Support};
+pub use functions::DeltaTableFunction;
+pub use pack::{ConfiguredCatalog, DeltaPack};
 pub use provider::DeltaTableProvider;
 pub use resolve::{GatedTable, Resolver};
 pub use table::{TableRef, VersionSpec};

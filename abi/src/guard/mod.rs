@@ -5,20 +5,34 @@
 //! before it is handed to datafusion-ffi, so a panic becomes an error of kind
 //! `internal` naming the function, and the host carries on.
 
+mod catalog;
 mod exec;
 mod table;
 mod udf;
 
+pub use catalog::{GuardedCatalog, GuardedTableFactory};
 pub use exec::{GuardedExec, GuardedStream};
 pub use table::{GuardedTableFunction, GuardedTableProvider};
 pub use udf::GuardedScalarUdf;
 
-use dfpack_common::catch_panic;
+use dfpack_common::{Error, catch_panic, panic_message};
 use datafusion::error::{DataFusionError, Result};
+use futures::FutureExt;
 
 /// Runs a DataFusion-returning closure, turning a panic into an error.
 pub(crate) fn guarded<T>(context: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     catch_panic(context, f).map_err(DataFusionError::from)?
+}
+
+/// Awaits a future on the caller's task, turning a panic while polling it into an error.
+pub(crate) async fn guarded_future<T>(context: &str, future: impl Future<Output = Result<T>>) -> Result<T> {
+    match std::panic::AssertUnwindSafe(future).catch_unwind().await {
+        Ok(result) => result,
+        Err(payload) => Err(DataFusionError::from(Error::Panic {
+            context: context.to_string(),
+            message: panic_message(payload.as_ref()),
+        })),
+    }
 }
 
 #[cfg(test)]

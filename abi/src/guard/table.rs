@@ -2,17 +2,15 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use dfpack_common::{Error, panic_message};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::{Constraints, Statistics};
-use datafusion::error::{DataFusionError, Result};
+use datafusion::error::Result;
 use datafusion::logical_expr::dml::InsertOp;
 use datafusion::logical_expr::{Expr, LogicalPlan, TableProviderFilterPushDown, TableType};
 use datafusion::physical_plan::ExecutionPlan;
-use futures::FutureExt;
 
-use super::{GuardedExec, guarded};
+use super::{GuardedExec, guarded, guarded_future};
 
 /// A table function whose call, and every provider it returns, is panic-guarded.
 #[derive(Debug)]
@@ -50,19 +48,8 @@ impl GuardedTableProvider {
         format!("{} ({what})", self.name)
     }
 
-    /// Awaits a future on the caller's task, turning a panic while polling it into an error.
-    async fn guarded_future<T>(
-        &self,
-        what: &str,
-        future: impl Future<Output = Result<T>>,
-    ) -> Result<T> {
-        match std::panic::AssertUnwindSafe(future).catch_unwind().await {
-            Ok(result) => result,
-            Err(payload) => Err(DataFusionError::from(Error::Panic {
-                context: self.context(what),
-                message: panic_message(payload.as_ref()),
-            })),
-        }
+    async fn guarded_future<T>(&self, what: &str, future: impl Future<Output = Result<T>>) -> Result<T> {
+        guarded_future(&self.context(what), future).await
     }
 
     fn guard_plan(&self, plan: Arc<dyn ExecutionPlan>) -> Arc<dyn ExecutionPlan> {

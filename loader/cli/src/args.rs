@@ -87,6 +87,10 @@ pub struct Args {
     /// Start without the default pack ($DFPACK_PLUGIN or libdfpack.so beside the executable)
     #[arg(long)]
     pub no_default_plugin: bool,
+
+    /// The pack config (TOML, or JSON for a .json file): the Delta catalog's datasets, gates and cache policy
+    #[arg(long = "pack-config", value_name = "FILE")]
+    pub pack_config: Option<PathBuf>,
 }
 
 impl Args {

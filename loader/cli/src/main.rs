@@ -45,6 +45,7 @@ async fn run(mut args: Args) -> Result<Outcome, String> {
     let packs = session::startup_packs(&args)?;
     let files = absolute(&args.file)?;
     let rc_files = absolute(&session::rc_files(&args))?;
+    let pack_config = absolute(args.pack_config.as_slice())?.pop();
     if let Some(dir) = &args.data_path {
         std::env::set_current_dir(dir)
             .map_err(|error| format!("cannot change to data path '{}': {error}", dir.display()))?;
@@ -52,7 +53,7 @@ async fn run(mut args: Args) -> Result<Outcome, String> {
 
     let config = session::session_config(&args).map_err(|error| error.to_string())?;
     let (runtime, object_stores) = session::runtime_env(&args).map_err(|error| error.to_string())?;
-    let ctx = session::build_session(config, runtime, &packs).await?;
+    let ctx = session::build_session(config, runtime, &packs, pack_config.as_deref()).await?;
 
     let mut print = PrintOptions {
         format: args.format,

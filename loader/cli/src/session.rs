@@ -2,7 +2,7 @@
 //! runtime the flags ask for, and datafusion-cli's own additions.
 
 use std::num::NonZeroUsize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::catalog::{DynamicFileCatalog, TableFunctionImpl};
@@ -120,13 +120,17 @@ pub async fn build_session(
     config: SessionConfig,
     runtime: Arc<RuntimeEnv>,
     packs: &[Arc<Pack>],
+    pack_config: Option<&Path>,
 ) -> Result<SessionContext, String> {
-    let factory = packs
+    let mut factory = packs
         .iter()
         .fold(SessionFactory::new().with_config(config).with_runtime_env(runtime), |factory, pack| {
             factory.with_pack(Arc::clone(pack))
         })
         .with_sql_plugin_loading(true);
+    if let Some(path) = pack_config {
+        factory = factory.with_pack_config_file(path).map_err(|error| error.to_string())?;
+    }
     let ctx = factory.build().map_err(|error| error.to_string())?;
     add_cli_features(&ctx);
     ctx.refresh_catalogs().await.map_err(|error| error.to_string())?;

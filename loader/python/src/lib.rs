@@ -5,6 +5,7 @@
 //! `__datafusion_table_function__`). The Python half (`dfpack/__init__.py`)
 //! adds the exception classes, the datafusion version gate and `Pack.install`.
 
+mod catalog;
 mod errors;
 mod pack;
 mod scalar_udf;
@@ -30,6 +31,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<pack::Pack>()?;
     m.add_class::<scalar_udf::PackScalarUdf>()?;
     m.add_class::<table_function::PackTableFunction>()?;
+    m.add_class::<catalog::PackCatalog>()?;
+    m.add_class::<catalog::PackTableFactory>()?;
     m.add("BUILD_INFO", build_info(m.py())?)?;
     Ok(())
 }

@@ -7,6 +7,7 @@ use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
+use crate::catalog::{PackCatalog, PackTableFactory, catalog_of};
 use crate::errors::to_py_err;
 use crate::scalar_udf::PackScalarUdf;
 use crate::table_function::PackTableFunction;
@@ -72,6 +73,13 @@ impl Pack {
     fn table_function(&self, name: &str) -> PyResult<PackTableFunction> {
         self.require(name, ExportKind::TableFunction)?;
         Ok(PackTableFunction::new(Arc::clone(&self.inner), name))
+    }
+
+    /// The catalog and table factory this pack builds from `config` (pack
+    /// config text, TOML or JSON; empty for the defaults), or `None` when the
+    /// pack serves no catalog. Raises `dfpack.ConfigError` listing every error.
+    fn catalog(&self, py: Python<'_>, config: &str) -> PyResult<Option<(PackCatalog, PackTableFactory)>> {
+        catalog_of(py, &self.inner, config)
     }
 
     fn __repr__(&self) -> String {

@@ -167,7 +167,7 @@ impl PackConfig {
                     config.datasets.insert(name.clone(), dataset);
                 }
             }
-            datasets.finish(&mut problems);
+            // Its keys are dataset names: every one was read above.
         }
         root.finish(&mut problems);
 
