@@ -13,6 +13,9 @@ use dfpack_common::Error;
 use parking_lot::RwLock;
 
 use crate::config::{DatasetConfig, PackConfig};
+use crate::provider::DeltaTableProvider;
+use crate::refused::RefusedTable;
+use crate::resolve::Resolution;
 use crate::DeltaEnv;
 
 #[derive(Debug)]
@@ -63,7 +66,17 @@ impl SchemaProvider for DeltaSchema {
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         if let Some(dataset) = self.datasets.get(name) {
-            let provider = self.env.provider(name, &dataset.table, &dataset.gate, &dataset.scan).await?;
+            let provider: Arc<dyn TableProvider> =
+                match self.env.resolver.resolution(name, &dataset.table, &dataset.gate).await? {
+                    Resolution::Admitted(table) => Arc::new(DeltaTableProvider::new(
+                        table,
+                        &dataset.scan,
+                        Arc::clone(&self.env.resolver),
+                        Arc::clone(&self.env.scans),
+                    )?),
+                    // Still listed and described; any read fails with the gate's message.
+                    Resolution::Refused(refusal) => RefusedTable::new(refusal),
+                };
             return Ok(Some(provider));
         }
         Ok(self.added.read().get(name).cloned())

@@ -26,7 +26,8 @@ impl Protocol {
         match (&self.reader_features, self.min_reader_version) {
             (Some(features), _) => features.iter().cloned().collect(),
             (None, 2) => names(&["columnMapping"]),
-            (None, 3) => names(&["deletionVectors"]),
+            // Reader 3 requires an explicit list: a protocol without one is
+            // invalid, and the gate says so (see `check_read`).
             (None, _) => BTreeSet::new(),
         }
     }
@@ -144,6 +145,9 @@ impl ProtocolGate {
             protocol.effective_reader_features().difference(&support.reader_features).cloned().collect();
         if !unsupported.is_empty() {
             missing.push(format!("reader features not supported by this pack: {}", unsupported.join(", ")));
+        }
+        if protocol.min_reader_version >= 3 && protocol.reader_features.is_none() {
+            missing.push("the protocol is invalid: reader version 3 and later list their readerFeatures".to_string());
         }
         GateReport { missing }
     }

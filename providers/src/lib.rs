@@ -16,6 +16,7 @@ pub mod log;
 pub mod pack;
 pub mod provider;
 pub mod read_delta;
+pub mod refused;
 pub mod resolve;
 pub mod scans;
 pub mod table;

@@ -72,9 +72,16 @@ impl LogListing {
         self.files.iter().filter(|f| f.kind == LogFileKind::Commit).map(|f| f.version).max().unwrap_or(0)
     }
 
-    pub fn has_version(&self, version: u64) -> bool {
-        self.files.iter().any(|f| f.version == version && f.kind == LogFileKind::Commit)
-            || self.files.iter().any(|f| f.version == version && f.kind != LogFileKind::Commit)
+    /// The oldest version that can still be read: the oldest checkpoint, or 0
+    /// while the first commit is still in the log.
+    pub fn earliest_readable_version(&self) -> u64 {
+        let oldest_checkpoint = self.files.iter().filter(|f| f.kind != LogFileKind::Commit).map(|f| f.version).min();
+        let has_first_commit = self.files.iter().any(|f| f.kind == LogFileKind::Commit && f.version == 0);
+        match (has_first_commit, oldest_checkpoint) {
+            (true, _) => 0,
+            (false, Some(checkpoint)) => checkpoint,
+            (false, None) => self.files.iter().map(|f| f.version).min().unwrap_or(0),
+        }
     }
 
     /// The newest version committed at or before `at`, by commit file time (as Delta
@@ -105,6 +112,26 @@ impl LogListing {
     /// The protocol in force at `version`: the newest protocol action in the
     /// commits up to `version`, down to the newest checkpoint at or before it.
     pub async fn protocol_at(&self, store: &Arc<dyn ObjectStore>, version: u64, uri: &str) -> Result<Protocol> {
+        let found = self.actions_at(store, version, uri, false).await?;
+        found.protocol.ok_or_else(|| {
+            Error::Delta(format!("table '{uri}' has no protocol action at or before version {version}"))
+        })
+    }
+
+    /// The table schema (`metaData.schemaString`) in force at `version`, if any.
+    pub async fn schema_at(&self, store: &Arc<dyn ObjectStore>, version: u64, uri: &str) -> Result<Option<String>> {
+        Ok(self.actions_at(store, version, uri, true).await?.schema_string)
+    }
+
+    /// Walks the commits from `version` down to the newest checkpoint at or
+    /// before it (then the checkpoint) until the wanted actions are found.
+    async fn actions_at(
+        &self,
+        store: &Arc<dyn ObjectStore>,
+        version: u64,
+        uri: &str,
+        want_schema: bool,
+    ) -> Result<Found> {
         let checkpoint = self
             .files
             .iter()
@@ -118,25 +145,69 @@ impl LogListing {
             .filter(|f| f.kind == LogFileKind::Commit && f.version >= floor && f.version <= version)
             .collect();
         commits.sort_by_key(|f| std::cmp::Reverse(f.version));
+        let mut found = Found::default();
+        let done = |found: &Found| found.protocol.is_some() && (!want_schema || found.schema_string.is_some());
         for commit in commits {
             let bytes = read(store, &commit.location, uri).await?;
-            if let Some(protocol) = protocol_in_json_lines(&bytes, &commit.location)? {
-                return Ok(protocol);
+            found.fill_from_json_lines(&bytes, &commit.location)?;
+            if done(&found) {
+                return Ok(found);
             }
         }
         if let Some(checkpoint) = checkpoint {
             for part in self.files.iter().filter(|f| f.version == checkpoint && f.kind != LogFileKind::Commit) {
                 let bytes = read(store, &part.location, uri).await?;
-                let found = match part.kind {
-                    LogFileKind::JsonCheckpoint => protocol_in_json_lines(&bytes, &part.location)?,
-                    _ => protocol_in_parquet(bytes, &part.location)?,
-                };
-                if let Some(protocol) = found {
-                    return Ok(protocol);
+                match part.kind {
+                    LogFileKind::JsonCheckpoint => found.fill_from_json_lines(&bytes, &part.location)?,
+                    _ => found.fill_from_parquet(bytes, &part.location)?,
+                }
+                if done(&found) {
+                    break;
                 }
             }
         }
-        Err(Error::Delta(format!("table '{uri}' has no protocol action at or before version {version}")))
+        Ok(found)
+    }
+}
+
+/// The newest protocol and table schema seen so far in a backwards walk.
+#[derive(Debug, Default)]
+struct Found {
+    protocol: Option<Protocol>,
+    schema_string: Option<String>,
+}
+
+impl Found {
+    /// Takes the actions of one log file; newer files were read first, so a
+    /// value already found is kept.
+    fn fill_from_json_lines(&mut self, bytes: &[u8], location: &Path) -> Result<()> {
+        for line in bytes.split(|b| *b == b'\n') {
+            // Cheap filter: most lines are add/remove actions.
+            let protocol_line = self.protocol.is_none() && contains(line, b"\"protocol\"");
+            let metadata_line = self.schema_string.is_none() && contains(line, b"\"metaData\"");
+            if !protocol_line && !metadata_line {
+                continue;
+            }
+            let parsed: ActionLine = serde_json::from_slice(line)
+                .map_err(|e| Error::Delta(format!("malformed action in '{location}': {e}")))?;
+            if let (None, Some(raw)) = (&self.protocol, parsed.protocol) {
+                self.protocol = Some(raw.into());
+            }
+            if let (None, Some(metadata)) = (&self.schema_string, parsed.meta_data) {
+                self.schema_string = Some(metadata.schema_string);
+            }
+        }
+        Ok(())
+    }
+
+    fn fill_from_parquet(&mut self, bytes: bytes::Bytes, location: &Path) -> Result<()> {
+        if self.protocol.is_none() {
+            self.protocol = protocol_in_parquet(bytes.clone(), location)?;
+        }
+        if self.schema_string.is_none() {
+            self.schema_string = schema_in_parquet(bytes, location)?;
+        }
+        Ok(())
     }
 }
 
@@ -186,23 +257,16 @@ impl From<RawProtocol> for Protocol {
 }
 
 #[derive(Deserialize)]
-struct ProtocolLine {
-    protocol: Option<RawProtocol>,
+#[serde(rename_all = "camelCase")]
+struct RawMetadata {
+    schema_string: String,
 }
 
-fn protocol_in_json_lines(bytes: &[u8], location: &Path) -> Result<Option<Protocol>> {
-    for line in bytes.split(|b| *b == b'\n') {
-        // Cheap filter: most lines are add/remove actions.
-        if !contains(line, b"\"protocol\"") {
-            continue;
-        }
-        let parsed: ProtocolLine = serde_json::from_slice(line)
-            .map_err(|e| Error::Delta(format!("malformed protocol action in '{location}': {e}")))?;
-        if let Some(raw) = parsed.protocol {
-            return Ok(Some(raw.into()));
-        }
-    }
-    Ok(None)
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ActionLine {
+    protocol: Option<RawProtocol>,
+    meta_data: Option<RawMetadata>,
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -249,6 +313,29 @@ fn protocol_in_parquet(bytes: bytes::Bytes, location: &Path) -> Result<Option<Pr
     Ok(None)
 }
 
+fn schema_in_parquet(bytes: bytes::Bytes, location: &Path) -> Result<Option<String>> {
+    use arrow::array::{Array, AsArray, StringArray};
+    let malformed = |e: &dyn std::fmt::Display| Error::Delta(format!("malformed checkpoint '{location}': {e}"));
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes).map_err(|e| malformed(&e))?;
+    let Some(root) = builder.schema().fields().iter().position(|f| f.name() == "metaData") else {
+        return Ok(None);
+    };
+    let mask = deltalake_core::parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), [root]);
+    let reader = builder.with_projection(mask).build().map_err(|e| malformed(&e))?;
+    for batch in reader {
+        let batch = batch.map_err(|e| malformed(&e))?;
+        let metadata = batch.column(0).as_struct();
+        let Some(schemas) = metadata.column_by_name("schemaString").and_then(|c| c.as_any().downcast_ref::<StringArray>())
+        else {
+            return Err(malformed(&"metaData has no schemaString"));
+        };
+        if let Some(row) = (0..batch.num_rows()).find(|&row| metadata.is_valid(row) && schemas.is_valid(row)) {
+            return Ok(Some(schemas.value(row).to_string()));
+        }
+    }
+    Ok(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,9 +361,14 @@ mod tests {
         let text = br#"{"commitInfo":{"timestamp":1}}
 {"protocol":{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["deletionVectors"],"writerFeatures":["deletionVectors"]}}
 {"add":{"path":"a.parquet"}}"#;
-        let protocol = protocol_in_json_lines(text, &Path::from("x")).expect("valid").expect("present");
+        let mut found = Found::default();
+        found.fill_from_json_lines(text, &Path::from("x")).expect("valid");
+        let protocol = found.protocol.expect("present");
         assert_eq!(protocol.min_reader_version, 3);
         assert_eq!(protocol.reader_features, Some(vec!["deletionVectors".to_string()]));
-        assert_eq!(protocol_in_json_lines(br#"{"add":{"path":"protocol"}}"#, &Path::from("x")).expect("valid"), None);
+        assert_eq!(found.schema_string, None);
+        let mut found = Found::default();
+        found.fill_from_json_lines(br#"{"add":{"path":"protocol"}}"#, &Path::from("x")).expect("valid");
+        assert_eq!(found.protocol, None);
     }
 }

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
+use datafusion::arrow::datatypes::{Schema, SchemaRef};
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
+use deltalake_core::kernel::StructType;
 use deltalake_core::DeltaTable;
 use deltalake_core::kernel::EagerSnapshot;
 use deltalake_core::logstore::LogStoreRef;
@@ -36,6 +38,27 @@ pub struct GatedTable {
     pub snapshot: Arc<EagerSnapshot>,
     /// Object stores for scans of this table, whatever session the host passes.
     pub runtime_env: Arc<RuntimeEnv>,
+}
+
+/// A table version the gate refused, with its schema (read from the log), so
+/// a catalog can still list and describe it while every read fails.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub message: String,
+    pub schema: SchemaRef,
+}
+
+impl Refusal {
+    pub fn error(&self) -> Error {
+        Error::ProtocolGate(self.message.clone())
+    }
+}
+
+/// What resolving a table under a gate gives.
+#[derive(Debug, Clone)]
+pub enum Resolution {
+    Admitted(Arc<GatedTable>),
+    Refused(Refusal),
 }
 
 /// The protocol of one table version, read from its log and gated; no files loaded.
@@ -109,8 +132,17 @@ impl Resolver {
         }
     }
 
-    /// Resolves `table` under `gate`: the version it names, gated, loaded.
+    /// Resolves `table` under `gate`: the version it names, gated, loaded. A
+    /// refusal is an error of kind `protocol_gate`.
     pub async fn resolve(self: &Arc<Self>, name: &str, table: &TableRef, gate: &ProtocolGate) -> Result<Arc<GatedTable>> {
+        match self.resolution(name, table, gate).await? {
+            Resolution::Admitted(table) => Ok(table),
+            Resolution::Refused(refusal) => Err(refusal.error()),
+        }
+    }
+
+    /// Like [`resolve`](Self::resolve), with a refusal as a value that keeps the table's schema.
+    pub async fn resolution(self: &Arc<Self>, name: &str, table: &TableRef, gate: &ProtocolGate) -> Result<Resolution> {
         let this = Arc::clone(self);
         let (name, table, gate) = (name.to_string(), table.clone(), gate.clone());
         self.on_runtime(async move { this.resolve_here(&name, &table, &gate).await }).await
@@ -136,7 +168,7 @@ impl Resolver {
         Ok(self.table_cache(table)?.log_store.clone())
     }
 
-    async fn resolve_here(&self, name: &str, table: &TableRef, gate: &ProtocolGate) -> Result<Arc<GatedTable>> {
+    async fn resolve_here(&self, name: &str, table: &TableRef, gate: &ProtocolGate) -> Result<Resolution> {
         let cache = self.table_cache(table)?;
         let store = cache.log_store.object_store(None);
 
@@ -170,7 +202,11 @@ impl Resolver {
         let protocol = listing.protocol_at(&store, version, &table.uri).await?;
         let report = gate.check_read(&protocol);
         if !report.passed() {
-            return Err(Error::ProtocolGate(refusal_message(name, &table.uri, version, &protocol, &report)));
+            let schema_string = listing.schema_at(&store, version, &table.uri).await?;
+            return Ok(Resolution::Refused(Refusal {
+                message: refusal_message(name, &table.uri, version, &protocol, &report),
+                schema: arrow_schema(schema_string.as_deref()),
+            }));
         }
 
         let snapshot = self.load(&cache, table, version).await?;
@@ -230,7 +266,7 @@ impl Resolver {
 }
 
 fn choose_version(listing: &LogListing, at: VersionSpec, uri: &str) -> Result<u64> {
-    match at {
+    let version = match at {
         VersionSpec::Latest => Ok(listing.latest_version()),
         VersionSpec::Timestamp(ts) => listing.version_at(ts, uri),
         VersionSpec::Version(v) if v <= listing.latest_version() => Ok(v),
@@ -238,7 +274,26 @@ fn choose_version(listing: &LogListing, at: VersionSpec, uri: &str) -> Result<u6
             "table '{uri}' has no version {v}: its latest version is {}",
             listing.latest_version()
         ))),
+    }?;
+    let earliest = listing.earliest_readable_version();
+    if version < earliest {
+        return Err(Error::Delta(format!(
+            "version {version} of table '{uri}' is no longer in its log (removed by log cleanup); \
+             the earliest version that can be read is {earliest}"
+        )));
     }
+    Ok(version)
+}
+
+/// The Arrow schema of a Delta schema string; empty when there is none or it
+/// cannot be converted (a refused table may use types the pack cannot read).
+fn arrow_schema(schema_string: Option<&str>) -> SchemaRef {
+    use deltalake_core::kernel::engine::arrow_conversion::TryIntoArrow;
+    schema_string
+        .and_then(|text| serde_json::from_str::<StructType>(text).ok())
+        .and_then(|schema| TryIntoArrow::<Schema>::try_into_arrow(&schema).ok())
+        .map(Arc::new)
+        .unwrap_or_else(|| Arc::new(Schema::empty()))
 }
 
 fn gated(
@@ -248,13 +303,16 @@ fn gated(
     cache: &TableCache,
     version: u64,
     loaded: &Loaded,
-) -> Result<Arc<GatedTable>> {
+) -> Result<Resolution> {
     // Gates differ per dataset; the cached protocol is re-checked each time.
     let report = gate.check_read(&loaded.protocol);
     if !report.passed() {
-        return Err(Error::ProtocolGate(refusal_message(name, &table.uri, version, &loaded.protocol, &report)));
+        return Ok(Resolution::Refused(Refusal {
+            message: refusal_message(name, &table.uri, version, &loaded.protocol, &report),
+            schema: arrow_schema(serde_json::to_string(loaded.snapshot.schema().as_ref()).ok().as_deref()),
+        }));
     }
-    Ok(Arc::new(GatedTable {
+    Ok(Resolution::Admitted(Arc::new(GatedTable {
         name: name.to_string(),
         uri: table.uri.clone(),
         version,
@@ -263,5 +321,5 @@ fn gated(
         log_store: cache.log_store.clone(),
         snapshot: Arc::clone(&loaded.snapshot),
         runtime_env: Arc::clone(&cache.runtime_env),
-    }))
+    })))
 }
