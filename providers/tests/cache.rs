@@ -130,5 +130,8 @@ async fn the_latest_survives_the_eviction_of_pinned_versions() {
     let again = resolve(&env, &latest).await;
     assert!(Arc::ptr_eq(&first.snapshot, &again.snapshot), "the latest was evicted");
     let v8_again = resolve(&env, &v8).await;
-    assert!(Arc::ptr_eq(&v8_first.snapshot, &v8_again.snapshot), "a recent pinned version was evicted before older ones");
+    assert!(
+        Arc::ptr_eq(&v8_first.snapshot, &v8_again.snapshot),
+        "a recent pinned version was evicted before older ones"
+    );
 }

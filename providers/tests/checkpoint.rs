@@ -70,7 +70,8 @@ async fn the_protocol_is_read_from_a_parquet_checkpoint() {
         ..Default::default()
     };
     env.resolver.resolve("ntz", &TableRef::local(&path), &needs("timestampNtz")).await.expect("has timestampNtz");
-    let error = env.resolver.resolve("ntz", &TableRef::local(&path), &needs("deletionVectors")).await.expect_err("no DVs");
+    let error =
+        env.resolver.resolve("ntz", &TableRef::local(&path), &needs("deletionVectors")).await.expect_err("no DVs");
     assert_eq!(error.kind(), ErrorKind::ProtocolGate);
     assert!(error.to_string().contains("reader version 3 [timestampNtz]"), "{error}");
 

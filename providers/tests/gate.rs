@@ -38,7 +38,12 @@ async fn type_widening_is_refused_by_feature_name_at_its_latest_version() {
 
     // Version 1 is where the protocol moved to 3/7 [typeWidening-preview].
     let at_1 = env
-        .provider("widened", &TableRef::local(&path).at(VersionSpec::Version(1)), &ProtocolGate::default(), &ScanOptions::default())
+        .provider(
+            "widened",
+            &TableRef::local(&path).at(VersionSpec::Version(1)),
+            &ProtocolGate::default(),
+            &ScanOptions::default(),
+        )
         .await
         .expect_err("version 1 already needs typeWidening-preview");
     assert_eq!(at_1.kind(), ErrorKind::ProtocolGate);
@@ -62,7 +67,8 @@ async fn type_widening_at_version_0_reads_like_deltalake() {
 async fn an_unknown_reader_version_and_feature_are_refused_by_name() {
     let path = table_path("simple_table_features");
     let env = env(CachePolicy::default());
-    let result = env.provider("features", &TableRef::local(&path), &ProtocolGate::default(), &ScanOptions::default()).await;
+    let result =
+        env.provider("features", &TableRef::local(&path), &ProtocolGate::default(), &ScanOptions::default()).await;
     let error = result.expect_err("reader version 5 with 'blahabl' is refused");
     let message = error.to_string();
     assert_eq!(error.kind(), ErrorKind::ProtocolGate, "{message}");
@@ -72,7 +78,8 @@ async fn an_unknown_reader_version_and_feature_are_refused_by_name() {
     assert!(message.contains(&format!("at version {}", latest_commit(&path))), "{message}");
 
     // The cheap protocol check says the same without loading anything.
-    let check = env.resolver.check_protocol(&TableRef::local(&path), &ProtocolGate::default()).await.expect("readable log");
+    let check =
+        env.resolver.check_protocol(&TableRef::local(&path), &ProtocolGate::default()).await.expect("readable log");
     assert_eq!(check.protocol.min_reader_version, 5);
     assert!(!check.report.passed());
     assert!(check.report.missing.iter().any(|m| m.contains("blahabl")), "{:?}", check.report.missing);
@@ -113,11 +120,13 @@ async fn a_cached_table_is_gated_again_for_each_gate() {
     let env = env(CachePolicy::CheckEveryQuery);
     let simple = TableRef::local(table_path("simple_table"));
     env.resolver.resolve("simple", &simple, &ProtocolGate::default()).await.expect("cached now");
-    let error = env.resolver.resolve("simple", &simple, &requiring_deletion_vectors()).await.expect_err("still refused");
+    let error =
+        env.resolver.resolve("simple", &simple, &requiring_deletion_vectors()).await.expect_err("still refused");
     assert_eq!(error.kind(), ErrorKind::ProtocolGate);
     let pinned = simple.clone().at(VersionSpec::Version(4));
     env.resolver.resolve("simple", &pinned, &ProtocolGate::default()).await.expect("cached now");
-    let error = env.resolver.resolve("simple", &pinned, &requiring_deletion_vectors()).await.expect_err("still refused");
+    let error =
+        env.resolver.resolve("simple", &pinned, &requiring_deletion_vectors()).await.expect_err("still refused");
     assert_eq!(error.kind(), ErrorKind::ProtocolGate);
 }
 
@@ -126,7 +135,12 @@ async fn a_cached_table_is_gated_again_for_each_gate() {
 async fn a_refusal_keeps_its_kind_through_datafusion() {
     let env = env(CachePolicy::default());
     let error = env
-        .provider("widened", &TableRef::local(table_path("type-widening")), &ProtocolGate::default(), &ScanOptions::default())
+        .provider(
+            "widened",
+            &TableRef::local(table_path("type-widening")),
+            &ProtocolGate::default(),
+            &ScanOptions::default(),
+        )
         .await
         .expect_err("refused");
     let through: datafusion::error::DataFusionError = error.into();

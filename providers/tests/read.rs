@@ -220,7 +220,14 @@ async fn statistics_predicates_prune_files_inside_the_scan() {
         let s: Value = serde_json::from_str(a["stats"].as_str().expect("stats")).expect("stats json");
         (s["minValues"]["id"].as_i64().expect("min"), s["maxValues"]["id"].as_i64().expect("max"))
     };
-    let files_with = |keep: &dyn Fn(i64, i64) -> bool| adds.values().filter(|a| { let (lo, hi) = stats(a); keep(lo, hi) }).count() as u64;
+    let files_with = |keep: &dyn Fn(i64, i64) -> bool| {
+        adds.values()
+            .filter(|a| {
+                let (lo, hi) = stats(a);
+                keep(lo, hi)
+            })
+            .count() as u64
+    };
     let eq3 = files_with(&|lo, hi| lo <= 3 && 3 <= hi);
     let gt8 = files_with(&|_, hi| hi > 8);
     assert_eq!((adds.len(), eq3, gt8), (9, 1, 2));
@@ -290,7 +297,11 @@ async fn typed_partition_values_prune() {
     let env = env(CachePolicy::default());
     let ctx = pack_context(&env, name, &TableRef::local(&path)).await;
     let reference = reference_context(&path, None).await;
-    for (sql, files) in [("SELECT * FROM t WHERE c1 = 5", 1), ("SELECT * FROM t WHERE c1 >= 5", 2), ("SELECT * FROM t WHERE c2 = 'z'", 0)] {
+    for (sql, files) in [
+        ("SELECT * FROM t WHERE c1 = 5", 1),
+        ("SELECT * FROM t WHERE c1 >= 5", 2),
+        ("SELECT * FROM t WHERE c2 = 'z'", 0),
+    ] {
         let ours = query(&ctx, sql).await;
         assert_eq!(last_scan(&env).files, files, "files planned for {sql}");
         assert_eq!(ours.rows.len(), files as usize, "{sql}");
@@ -313,7 +324,8 @@ async fn scan_options_are_honoured() {
         parquet_pushdown: Some(true),
         wrap_partition_values: Some(true),
     };
-    let provider = env.provider(name, &TableRef::local(&path), &ProtocolGate::default(), &options).await.expect("provider");
+    let provider =
+        env.provider(name, &TableRef::local(&path), &ProtocolGate::default(), &options).await.expect("provider");
     let ctx = SessionContext::new();
     ctx.register_table("t", provider).expect("register");
 
@@ -326,7 +338,8 @@ async fn scan_options_are_honoured() {
     let with_options = query(&ctx, "SELECT value, year, month, day FROM t").await;
     assert_eq!(with_options.rows, plain.rows);
     let filtered = query(&ctx, "SELECT value FROM t WHERE year = '2020' AND value > '1'").await;
-    let reference = query(&reference_context(&path, None).await, "SELECT value FROM t WHERE year = '2020' AND value > '1'").await;
+    let reference =
+        query(&reference_context(&path, None).await, "SELECT value FROM t WHERE year = '2020' AND value > '1'").await;
     assert_eq!(filtered, reference);
 
     let schema = ctx.table("t").await.expect("t").schema().clone();

@@ -82,11 +82,15 @@ async fn a_timestamp_picks_the_newest_commit_at_or_before_it() {
     }
     // Long after the last commit: the latest.
     let later = TableRef::local(&path).at(VersionSpec::Timestamp(base + hour * 1000));
-    assert_eq!(env.resolver.resolve("simple", &later, &ProtocolGate::default()).await.expect("resolves").version, latest);
+    assert_eq!(
+        env.resolver.resolve("simple", &later, &ProtocolGate::default()).await.expect("resolves").version,
+        latest
+    );
 
     // Before the first commit: an error naming the earliest commit.
     let before = TableRef::local(&path).at(VersionSpec::Timestamp(base - chrono::Duration::seconds(1)));
-    let error = env.resolver.resolve("simple", &before, &ProtocolGate::default()).await.expect_err("nothing that early");
+    let error =
+        env.resolver.resolve("simple", &before, &ProtocolGate::default()).await.expect_err("nothing that early");
     assert_eq!(error.kind(), ErrorKind::Delta, "{error}");
     let message = error.to_string();
     assert!(message.contains("has no version at"), "{message}");

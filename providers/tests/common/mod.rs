@@ -20,10 +20,7 @@ use url::Url;
 /// The folder of one of the shared real tables (read-only: never write into it).
 pub fn table_path(name: &str) -> String {
     let path = format!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/delta-tables/{}"), name);
-    std::fs::canonicalize(&path)
-        .unwrap_or_else(|e| panic!("shared table {path}: {e}"))
-        .to_string_lossy()
-        .into_owned()
+    std::fs::canonicalize(&path).unwrap_or_else(|e| panic!("shared table {path}: {e}")).to_string_lossy().into_owned()
 }
 
 pub fn table_url(path: &str) -> Url {
