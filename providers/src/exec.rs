@@ -14,15 +14,15 @@ use std::sync::Arc;
 
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::error::Result;
-use datafusion::execution::runtime_env::RuntimeEnv;
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::execution_plan::ReplaceChildrenOptions;
 use datafusion::physical_plan::metrics::MetricsSet;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
 
-/// Runs `inner` with `runtime_env` in place of the caller's; shows and
-/// downcasts as `inner`, but hides its children.
+/// Runs `inner` with the object stores of `runtime_env` in place of the
+/// caller's; shows and downcasts as `inner`, but hides its children.
 pub struct TableRuntimeExec {
     inner: Arc<dyn ExecutionPlan>,
     runtime_env: Arc<RuntimeEnv>,
@@ -86,6 +86,11 @@ impl ExecutionPlan for TableRuntimeExec {
     }
 
     fn execute(&self, partition: usize, context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
+        // The caller's memory pool, disk manager and caches (a native host's
+        // limits hold), with the table's object stores.
+        let runtime_env = RuntimeEnvBuilder::from_runtime_env(&context.runtime_env())
+            .with_object_store_registry(Arc::clone(&self.runtime_env.object_store_registry))
+            .build_arc()?;
         let context = Arc::new(TaskContext::new(
             context.task_id(),
             context.session_id(),
@@ -94,7 +99,7 @@ impl ExecutionPlan for TableRuntimeExec {
             context.higher_order_functions().clone(),
             context.aggregate_functions().clone(),
             context.window_functions().clone(),
-            Arc::clone(&self.runtime_env),
+            runtime_env,
         ));
         self.inner.execute(partition, context)
     }
