@@ -65,8 +65,11 @@ pub fn spec_from_options(
     let mut sorted: Vec<(&String, &String)> = options.iter().collect();
     sorted.sort();
     for (key, value) in sorted {
+        // DataFusion's SQL planner lowercases option keys and prefixes those
+        // without a dot with `format.`: `'version'` arrives as `format.version`.
         let key_lower = key.to_ascii_lowercase();
-        let problem = |why: String| format!("option '{key}': {why}");
+        let key_lower = key_lower.strip_prefix("format.").unwrap_or(&key_lower).to_string();
+        let problem = |why: String| format!("option '{key_lower}': {why}");
         let features = |value: &str| -> Vec<String> {
             value.split(',').map(str::trim).filter(|f| !f.is_empty()).map(str::to_string).collect()
         };
@@ -153,7 +156,7 @@ mod tests {
                 ("version", "3"),
                 ("required_reader_features", "deletionVectors, columnMapping"),
                 ("storage.aws_region", "eu-west-1"),
-                ("file_column", "_file"),
+                ("format.file_column", "_file"),
             ]),
         )
         .expect("valid options");

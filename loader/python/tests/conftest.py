@@ -87,3 +87,45 @@ def rows(ctx: SessionContext, sql: str) -> list[list[object]]:
     table = ctx.sql(sql).to_arrow_table()
     columns = [column.to_pylist() for column in table.columns]
     return [list(row) for row in zip(*columns)]
+
+
+# --- Delta tables -----------------------------------------------------------
+
+#: The real Delta tables (shared/delta-tables beside the project root). Read only:
+#: a test that changes a table works on a copy (`delta_copy`).
+DELTA_TABLES = Path(
+    os.environ.get(
+        "DFPACK_DELTA_TABLES", Path(__file__).resolve().parents[3].parent / "shared/delta-tables"
+    )
+)
+
+
+@pytest.fixture(scope="session")
+def delta_tables() -> Path:
+    if not (DELTA_TABLES / "README.md").is_file():
+        pytest.fail(f"the Delta test tables are not at {DELTA_TABLES} (set DFPACK_DELTA_TABLES)")
+    return DELTA_TABLES
+
+
+@pytest.fixture
+def delta_copy(delta_tables: Path, tmp_path: Path):
+    """Copies a shared Delta table into this test's tmp_path and returns the copy."""
+
+    def copy(name: str) -> Path:
+        target = tmp_path / name
+        shutil.copytree(delta_tables / name, target)
+        return target
+
+    return copy
+
+
+@pytest.fixture
+def delta_ctx():
+    """A fresh context with the bundled pack installed, its catalog built from `config`."""
+
+    def make(config=None) -> SessionContext:
+        ctx = SessionContext()
+        dfpack.load(config=config).install(ctx)
+        return ctx
+
+    return make

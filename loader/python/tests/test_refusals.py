@@ -75,16 +75,18 @@ def test_a_shared_library_that_is_not_a_pack(tmp_path):
         ("ffi_major = 54", "built for datafusion-ffi 54, this host has 55"),
         ("datafusion_version = 54.0.0", "built for datafusion 54.0.0, this host has 55."),
         ("arrow_version = 58.0.0", "built for arrow 58.0.0, this host has "),
-        ("abi_major = 2", "built for pack ABI 2.0, this host has pack ABI 1.0"),
-        ("abi_minor = 99", "built for pack ABI 1.99, newer than this host's 1.0"),
+        # {major}.{minor}: this host's pack ABI (the fixture claims only what the sidecar says).
+        ("abi_major = 2", "built for pack ABI 2.{minor}, this host has pack ABI {major}.{minor}"),
+        ("abi_minor = 99", "built for pack ABI {major}.99, newer than this host's {major}.{minor}"),
         ("target = aarch64-apple-darwin", "built for target aarch64-apple-darwin, this host is "),
     ],
 )
-def test_fixture_claiming_another_build(fixture_copy, sidecar, expected):
+def test_fixture_claiming_another_build(fixture_copy, pack, sidecar, expected):
     Path(f"{fixture_copy}.manifest").write_text(sidecar + "\n")
     message = str(refusal(fixture_copy))
     assert f"refusing plugin '{fixture_copy.resolve()}' (dfpack_fixture " in message
-    assert expected in message
+    host = pack.manifest
+    assert expected.format(major=host["abi_major"], minor=host["abi_minor"]) in message
 
 
 def test_every_mismatch_is_named(fixture_copy):

@@ -1,12 +1,37 @@
-"""dfpack for Python: load ``libdfpack.so`` and install its functions into a
+"""dfpack for Python: load ``libdfpack.so`` and install its functions, its Delta
+catalog and its ``STORED AS DELTATABLE`` table factory into a
 ``datafusion.SessionContext``.
 
     >>> import dfpack
     >>> from datafusion import SessionContext
     >>> ctx = SessionContext()
     >>> pack = dfpack.load()            # the libdfpack.so bundled with this package
-    >>> pack.install(ctx)               # every scalar UDF and table function
+    >>> pack.install(ctx)               # every function, the catalog 'delta', DELTATABLE
     >>> ctx.sql("SELECT stable_hash64('hello')").collect()
+
+Delta tables: name them in a pack config (a ``.toml`` or ``.json`` file, or a
+dict), and they are tables of the pack's catalog. Any other Delta table is read
+by location, or added with ``CREATE EXTERNAL TABLE``:
+
+    >>> ctx = SessionContext()
+    >>> pack = dfpack.load(config={     # or a path: dfpack.load(config="pack.toml")
+    ...     "catalog": {"name": "delta"},
+    ...     "datasets": {
+    ...         "events": {"table_uri": "/data/events"},
+    ...         "events_v2": {"table_uri": "/data/events", "version": 2},
+    ...     },
+    ... })
+    >>> pack.install(ctx)
+    >>> ctx.sql("SELECT count(*) FROM delta.default.events").collect()
+    >>> ctx.sql("SELECT * FROM read_delta('/data/events', 2)").collect()
+    >>> ctx.sql("CREATE EXTERNAL TABLE t STORED AS DELTATABLE LOCATION '/data/events'").collect()
+
+Every table is held against a protocol gate: a table that needs a Delta
+feature the pack cannot read stays listed (``SHOW TABLES``) but reading it
+fails with a message naming the feature (:class:`ProtocolGateError` by
+:func:`classify`). A config with errors is refused by :func:`load` with a
+:class:`ConfigError` listing every error with its path
+(``datasets.events.gate.min_reader_version: ...``).
 
 The pack is a compiled plugin built against one datafusion major (and its
 datafusion-ffi major). :func:`load` refuses, with an :class:`AbiError` (an
@@ -21,9 +46,14 @@ dfpack; :func:`classify` maps them to the classes below by the
 
 from __future__ import annotations
 
+import datetime as _datetime
+import json
+import math
+import os
 import threading
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Union
 
 from . import _native, errors
 from .errors import (
@@ -43,6 +73,7 @@ from .errors import (
 )
 
 __all__ = [
+    "ConfigSource",
     "Function",
     "Pack",
     "load",
@@ -71,11 +102,30 @@ def bundled_path() -> Path:
     return Path(__file__).resolve().with_name(_BUNDLED_NAME)
 
 
-def load(path: str | Path | None = None) -> Pack:
+#: What :func:`load` takes as a pack config: a path to a ``.toml`` or ``.json``
+#: file, a dict (written out as JSON), or ``None`` for the defaults.
+ConfigSource = Union[str, "os.PathLike[str]", Mapping[str, Any], None]
+
+
+def load(path: str | Path | None = None, config: ConfigSource = None) -> Pack:
     """Load and verify a pack; by default the ``libdfpack.so`` bundled with this package.
 
+    ``config`` is the pack config the pack's Delta catalog is built from:
+
+    - ``None``: the defaults, a catalog named ``delta`` with one empty schema,
+      ``default`` (Delta tables are then read with ``read_delta(...)`` or added
+      with ``CREATE EXTERNAL TABLE ... STORED AS DELTATABLE``);
+    - a path (``str`` or ``os.PathLike``) to a ``.toml`` or ``.json`` file;
+    - a dict, in the same shape as the file (``{"catalog": {"name": ...},
+      "datasets": {"events": {"table_uri": ..., "version": 3}}}``). It is
+      written out as JSON: ``pathlib.Path`` values become strings, dates and
+      datetimes ISO 8601 / RFC 3339 text (give datetimes a time zone).
+
+    The config is checked here, completely: nothing is returned for a config
+    with errors.
+
     Loading the same file twice returns the same underlying pack (a shared
-    library is never unloaded).
+    library is never unloaded); each call builds its own catalog from its config.
 
     Raises:
         AbiError: (an ``ImportError``) the file is missing or not a dfpack
@@ -83,6 +133,9 @@ def load(path: str | Path | None = None) -> Pack:
             datafusion / arrow / target than this package, or the installed
             ``datafusion`` Python package has another major version than the
             pack was built for. The message names the path and both versions.
+        ConfigError: (a ``ValueError``) the config cannot be read, or has
+            errors: the message lists every one, each with its path
+            (``datasets.events.gate.min_reader_version: must be at most 3, found 9``).
     """
     if path is None:
         path = bundled_path()
@@ -92,9 +145,109 @@ def load(path: str | Path | None = None) -> Pack:
                 f"{_BUNDLED_NAME} (a development install without the pack copied in?); "
                 "pass the path of a libdfpack.so to dfpack.load()"
             )
+    source = _PackConfig.of(config)
     native = _native.load(Path(path))
     _check_datafusion_package(native.manifest)
-    return Pack(native)
+    try:
+        served = native.catalog(source.text)
+    except ConfigError as exc:
+        if source.path is None:
+            raise
+        raise ConfigError(
+            f"[dfpack:config] pack config '{source.path}': {_untagged(str(exc))}"
+        ) from None
+    if served is None and source.given:
+        raise ConfigError(
+            f"[dfpack:config] a pack config was given, but the pack '{native.path}' serves no "
+            "catalog to apply it to"
+        )
+    return Pack(native, source, served)
+
+
+def _untagged(message: str) -> str:
+    """``message`` without its leading ``[dfpack:<kind>]`` tag."""
+    head, _, rest = message.partition("] ")
+    return rest if head.startswith("[dfpack:") else message
+
+
+class _PackConfig(NamedTuple):
+    """A pack config as :func:`load` was given it, and the text handed to the pack."""
+
+    text: str  # TOML or JSON; "" for the defaults
+    path: Path | None  # the file it was read from
+    value: dict[str, Any] | None  # the dict it was given as (JSON-compatible copy)
+
+    @property
+    def given(self) -> bool:
+        return self.path is not None or self.value is not None
+
+    @staticmethod
+    def of(config: ConfigSource) -> _PackConfig:
+        if config is None:
+            return _PackConfig("", None, None)
+        if isinstance(config, Mapping):
+            value = _json_value(config, "")
+            text = json.dumps(value, ensure_ascii=False, allow_nan=False, indent=1)
+            return _PackConfig(text, None, value)
+        if isinstance(config, (str, os.PathLike)):
+            return _PackConfig._read(Path(config))
+        raise TypeError(
+            "dfpack.load(config=...) takes the path of a .toml or .json file, a dict, or None, "
+            f"not {type(config).__name__}"
+        )
+
+    @staticmethod
+    def _read(path: Path) -> _PackConfig:
+        suffix = path.suffix.lower()
+        if suffix not in (".toml", ".json"):
+            raise ConfigError(
+                f"[dfpack:config] pack config '{path}': expected a .toml or a .json file"
+            )
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"[dfpack:config] cannot read pack config '{path}': {exc}") from exc
+        # The pack tells JSON from TOML by the first character: say so for a .json
+        # file that is not an object, rather than report it as bad TOML.
+        if suffix == ".json" and not text.lstrip().startswith("{"):
+            raise ConfigError(
+                f"[dfpack:config] pack config '{path}': a JSON pack config is an object ({{...}})"
+            )
+        if suffix == ".toml" and text.lstrip().startswith("{"):
+            raise ConfigError(
+                f"[dfpack:config] pack config '{path}': not TOML (it starts with '{{'; "
+                "name a JSON config .json)"
+            )
+        return _PackConfig(text, path, None)
+
+
+def _json_value(value: Any, where: str) -> Any:
+    """``value`` as JSON-compatible data; a ConfigError naming the path of a value that is not."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ConfigError(f"[dfpack:config] {where or 'config'}: {value} is not a JSON number")
+        return value
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, (_datetime.datetime, _datetime.date)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ConfigError(
+                    f"[dfpack:config] {where or 'config'}: key {key!r} is not a string"
+                )
+            out[key] = _json_value(item, f"{where}.{key}" if where else key)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_json_value(item, f"{where}[{i}]") for i, item in enumerate(value)]
+    raise ConfigError(
+        f"[dfpack:config] {where or 'config'}: a value of type {type(value).__name__} cannot be "
+        "part of a pack config (use strings, numbers, booleans, lists and dicts)"
+    )
 
 
 def _major(version: object) -> int | None:
@@ -133,18 +286,30 @@ def _check_datafusion_package(manifest: dict[str, Any]) -> None:
         )
 
 
-# Which functions dfpack installed into which session, by SessionContext.session_id():
+# What dfpack installed into which session, by SessionContext.session_id():
 # {session_id: {function name: path of the pack it came from}}.
 _installed: dict[str, dict[str, str]] = {}
+# {session_id: {catalog name: (pack path, config text)}}: a catalog is this pack's
+# when the same pack file built it from the same config.
+_installed_catalogs: dict[str, dict[str, tuple[str, str]]] = {}
+# {session_id: {STORED AS format: (pack path, config text)}}.
+_installed_factories: dict[str, dict[str, tuple[str, str]]] = {}
 _installed_lock = threading.Lock()
 
 
 class Pack:
-    """A loaded, verified pack. Get one from :func:`load`."""
+    """A loaded, verified pack, with the catalog its config describes. Get one from :func:`load`."""
 
-    def __init__(self, native: _native.Pack) -> None:
+    def __init__(
+        self,
+        native: _native.Pack,
+        config: _PackConfig | None = None,
+        served: tuple[_native.PackCatalog, _native.PackTableFactory] | None = None,
+    ) -> None:
         self._native = native
         self._manifest = dict(native.manifest)
+        self._config = config if config is not None else _PackConfig("", None, None)
+        self._catalog, self._factory = served if served is not None else (None, None)
 
     @property
     def path(self) -> str:
@@ -173,6 +338,35 @@ class Pack:
         """Every export, scalar UDFs first, as :class:`Function` ``(name, kind)`` tuples."""
         return tuple(Function(name, kind) for name, kind in self._native.exports)
 
+    @property
+    def config(self) -> dict[str, Any] | str | None:
+        """The pack config this pack's catalog was built from, as :func:`load` got it:
+        the dict (a fresh JSON-compatible copy: paths and datetimes as strings),
+        the text of the file, or ``None`` for the defaults."""
+        if self._config.value is not None:
+            return json.loads(self._config.text)
+        if self._config.path is not None:
+            return self._config.text
+        return None
+
+    @property
+    def config_path(self) -> Path | None:
+        """The file the pack config was read from; ``None`` for a dict or the defaults."""
+        return self._config.path
+
+    @property
+    def catalog_name(self) -> str | None:
+        """The name of the catalog :meth:`install` registers (``delta`` unless the
+        config's ``[catalog] name`` says otherwise); ``None`` for a pack that serves
+        no catalog."""
+        return None if self._catalog is None else self._catalog.name
+
+    @property
+    def table_format(self) -> str | None:
+        """The ``STORED AS`` name of the table factory :meth:`install` registers
+        (``DELTATABLE``); ``None`` for a pack that serves no catalog."""
+        return None if self._factory is None else self._factory.format
+
     def scalar_udf(self, name: str) -> _native.PackScalarUdf:
         """The scalar UDF ``name``, for ``ScalarUDF.from_pycapsule(...)`` / ``udf(...)``.
 
@@ -188,21 +382,48 @@ class Pack:
         """
         return self._native.table_function(name)
 
+    def catalog_provider(self) -> _native.PackCatalog | None:
+        """The pack's catalog, for ``ctx.register_catalog_provider(pack.catalog_name, obj)``
+        (datafusion-python then calls ``obj.__datafusion_catalog_provider__(ctx)``);
+        ``None`` for a pack that serves no catalog. :meth:`install` does this for you."""
+        return self._catalog
+
+    def table_factory(self) -> _native.PackTableFactory | None:
+        """The pack's table factory, for ``ctx.register_table_factory(pack.table_format, obj)``;
+        ``None`` for a pack that serves no catalog. :meth:`install` does this for you."""
+        return self._factory
+
     def install(self, ctx: Any) -> tuple[str, ...]:
-        """Register every function of the pack into ``ctx`` (a ``datafusion.SessionContext``).
+        """Register the whole pack into ``ctx`` (a ``datafusion.SessionContext``):
+        every function it exports, its catalog (named :attr:`catalog_name`,
+        ``delta`` by default: ``SELECT * FROM delta.default.events``) and its
+        table factory (``CREATE EXTERNAL TABLE t STORED AS DELTATABLE LOCATION '...'``).
 
-        Returns the names newly registered. Installing the same pack into the
-        same session again registers nothing and returns ``()``.
+        Returns the names of the functions newly registered (the catalog is not
+        in it; see :attr:`catalog_name`). Installing the same pack into the same
+        session again registers nothing and returns ``()``. A pack loaded from
+        the same file with another config (another catalog name) may be
+        installed into a session that has this one: it adds its catalog; the
+        functions and the table factory stay those installed first.
 
-        Refuses, with :class:`NameConflictError` and before registering
-        anything, when ``ctx`` already has a function of one of the pack's names
-        that this pack did not install: a built-in, a UDF of the user's, or one
-        from another pack. Scalar names are checked against the session's scalar,
-        aggregate and window function registries; table function names against
-        ``information_schema.routines``, so only when the session has
-        information_schema enabled (datafusion-python's default). Without it, a
-        table function the user registered under a pack's name is silently
-        replaced, as ``register_udtf`` itself does.
+        All or nothing: every object is built and every name checked before the
+        first is registered. Refuses, with :class:`NameConflictError`, when
+        ``ctx`` already has
+
+        - a function of one of the pack's names that this pack did not install:
+          a built-in, a UDF of the user's, or one from another pack. Scalar
+          names are checked against the session's scalar, aggregate and window
+          function registries; table function names against
+          ``information_schema.routines``, so only when the session has
+          information_schema enabled (datafusion-python's default). Without it,
+          a table function the user registered under a pack's name is silently
+          replaced, as ``register_udtf`` itself does;
+        - a catalog named :attr:`catalog_name` that this pack (this file with
+          this config) did not install. Name the pack's catalog differently with
+          ``[catalog] name = "..."`` in the pack config.
+
+        A ``STORED AS DELTATABLE`` factory the user registered by hand cannot be
+        seen from Python (datafusion-python lists no table factories): it is replaced.
         """
         from datafusion import ScalarUDF, SessionContext, TableFunction
 
@@ -211,8 +432,13 @@ class Pack:
                 f"Pack.install takes a datafusion.SessionContext, not {type(ctx).__name__}"
             )
         existing, tables_known = _function_names(ctx)
+        catalogs = set(ctx.catalog_names())
+        session = ctx.session_id()
+        me = (self.path, self._config.text)
         with _installed_lock:
-            ours = _installed.setdefault(ctx.session_id(), {})
+            ours = _installed.get(session, {})
+            our_catalogs = _installed_catalogs.get(session, {})
+            our_factories = _installed_factories.get(session, {})
             conflicts = []
             todo = []
             for function in self.functions:
@@ -227,29 +453,88 @@ class Pack:
                     conflicts.append(function.name)
                 else:
                     todo.append(function)
+
+            catalog_todo = False
+            catalog_conflict = False
+            name = self.catalog_name
+            if name is not None:
+                owner_of_catalog = our_catalogs.get(name)
+                if name not in catalogs:
+                    catalog_todo = True
+                elif owner_of_catalog != me:
+                    catalog_conflict = True
+                    if owner_of_catalog is None:
+                        conflicts.append(f"a catalog named '{name}'")
+                    elif owner_of_catalog[0] == self.path:
+                        conflicts.append(
+                            f"a catalog named '{name}' (installed from {self.path} "
+                            "with another pack config)"
+                        )
+                    else:
+                        conflicts.append(
+                            f"a catalog named '{name}' (installed from {owner_of_catalog[0]})"
+                        )
+            table_format = self.table_format
+            factory_todo = table_format is not None and table_format not in our_factories
+
             if conflicts:
+                hint = (
+                    " (name the pack's catalog differently with `[catalog] name = \"...\"` "
+                    "in the pack config)"
+                    if catalog_conflict
+                    else ""
+                )
                 raise NameConflictError(
                     f"cannot install {self.name} {self.version} from '{self.path}': "
-                    f"the session already has {', '.join(conflicts)}; nothing was installed"
+                    f"the session already has {', '.join(conflicts)}; nothing was installed{hint}"
                 )
 
-            registered: set[str] = set()
+            # Build everything first: any of these may fail, and nothing is registered yet.
+            udfs = []
             for function in todo:
                 if function.kind == "scalar":
-                    udf = ScalarUDF.from_pycapsule(self._native.scalar_udf(function.name))
-                    # An alias is exported as a name of its own but registers with
-                    # its function: register each function once.
-                    if udf.name not in registered:
-                        ctx.register_udf(udf)
-                        registered.add(udf.name)
-                else:
-                    native = self._native.table_function(function.name)
-                    ctx.register_udtf(TableFunction(function.name, native, ctx))
-                ours[function.name] = self.path
+                    udfs.append(ScalarUDF.from_pycapsule(self._native.scalar_udf(function.name)))
+            udtfs = [
+                TableFunction(function.name, self._native.table_function(function.name), ctx)
+                for function in todo
+                if function.kind == "table"
+            ]
+            catalog_capsule = (
+                self._catalog.__datafusion_catalog_provider__(ctx) if catalog_todo else None
+            )
+            factory_capsule = (
+                self._factory.__datafusion_table_provider_factory__(ctx) if factory_todo else None
+            )
+
+            registered: set[str] = set()
+            for udf in udfs:
+                # An alias is exported as a name of its own but registers with
+                # its function: register each function once.
+                if udf.name not in registered:
+                    ctx.register_udf(udf)
+                    registered.add(udf.name)
+            for udtf in udtfs:
+                ctx.register_udtf(udtf)
+            if catalog_capsule is not None:
+                ctx.register_catalog_provider(name, catalog_capsule)
+                _installed_catalogs.setdefault(session, {})[name] = me
+            if factory_capsule is not None:
+                ctx.register_table_factory(table_format, factory_capsule)
+                _installed_factories.setdefault(session, {})[table_format] = me
+            session_functions = _installed.setdefault(session, {})
+            for function in todo:
+                session_functions[function.name] = self.path
             return tuple(function.name for function in todo)
 
     def __repr__(self) -> str:
-        return f"<dfpack.Pack {self.name} {self.version} from '{self.path}'>"
+        if self._config.path is not None:
+            config = f", config '{self._config.path}'"
+        elif self._config.value is not None:
+            config = ", config from a dict"
+        else:
+            config = ""
+        catalog = f" (catalog '{self.catalog_name}'{config})" if self.catalog_name else ""
+        return f"<dfpack.Pack {self.name} {self.version} from '{self.path}'{catalog}>"
 
 
 def _function_names(ctx: Any) -> tuple[set[str], bool]:

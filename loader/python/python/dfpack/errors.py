@@ -102,8 +102,9 @@ class InternalError(DfpackError):
 
 
 class NameConflictError(DfpackError, ValueError):
-    """``Pack.install`` refused: the context already has functions of these
-    names that this pack did not install. Nothing was registered."""
+    """``Pack.install`` refused: the context already has functions of the pack's
+    names, or a catalog of its catalog's name, that this pack did not install.
+    Nothing was registered."""
 
     kind = None
 
