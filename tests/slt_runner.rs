@@ -4,7 +4,12 @@
 //! file, fixed `target_partitions`, so plans and outputs are stable.
 //!
 //! Variables: `${PACK}` is the path of the installed pack, `${FIXTURE}` the
-//! fixture's (use `control substitution on`).
+//! fixture's, `${DELTA}` the shared Delta tables' directory (read only) (use
+//! `control substitution on`).
+//!
+//! A file whose first lines (before any record) include
+//! `# pack-config: <file>` gets a session built with that pack config, the
+//! path relative to the `.slt` file and `${DELTA}` in its text replaced.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,7 +21,7 @@ use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::error::DataFusionError;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use dfpack_loader::{Pack, SessionFactory};
-use dfpack_tests::{fixture_image, pack_image};
+use dfpack_tests::{delta_tables_dir, fixture_image, pack_image};
 use sqllogictest::{AsyncDB, DBOutput, DefaultColumnType};
 
 struct PackSession {
@@ -102,21 +107,36 @@ fn slt_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// The pack config a file asks for with a `# pack-config: <file>` header line.
+fn pack_config(file: &Path) -> Result<Option<String>, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let header = text.lines().take_while(|line| line.trim().is_empty() || line.starts_with('#'));
+    let Some(name) = header.filter_map(|line| line.strip_prefix("# pack-config:")).next() else {
+        return Ok(None);
+    };
+    let path = file.parent().unwrap_or(Path::new(".")).join(name.trim());
+    let config = std::fs::read_to_string(&path).map_err(|e| format!("pack config {}: {e}", path.display()))?;
+    Ok(Some(config.replace("${DELTA}", &delta_tables_dir().display().to_string())))
+}
+
 async fn run_file(file: &Path) -> Result<(), String> {
     let image = if file.components().any(|c| c.as_os_str() == "fixture") { fixture_image() } else { pack_image() };
     let pack = Pack::load(&image).map_err(|e| e.to_string())?;
-    let ctx = SessionFactory::new()
+    let mut factory = SessionFactory::new()
         .with_config(SessionConfig::new().with_information_schema(true).with_target_partitions(4))
         .with_pack(pack)
-        .with_sql_plugin_loading(true)
-        .build()
-        .map_err(|e| e.to_string())?;
+        .with_sql_plugin_loading(true);
+    if let Some(config) = pack_config(file)? {
+        factory = factory.with_pack_config(config);
+    }
+    let ctx = factory.build().map_err(|e| e.to_string())?;
     let mut runner = sqllogictest::Runner::new(move || {
         let ctx = ctx.clone();
         async move { Ok(PackSession { ctx }) }
     });
     runner.set_var("PACK".into(), pack_image().display().to_string());
     runner.set_var("FIXTURE".into(), fixture_image().display().to_string());
+    runner.set_var("DELTA".into(), delta_tables_dir().display().to_string());
     runner.run_file_async(file).await.map_err(|e| e.display(true).to_string())
 }
 

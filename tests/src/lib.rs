@@ -97,3 +97,55 @@ pub async fn query_value(ctx: &SessionContext, sql: &str) -> String {
     let batch = batches.iter().find(|b| b.num_rows() == 1).expect("the row");
     datafusion::arrow::util::display::array_value_to_string(batch.column(0), 0).expect("display")
 }
+
+/// A session with a private copy of the real pack installed and its catalog
+/// built from `config` (pack config text, TOML or JSON).
+pub fn session_with_pack_config(config: &str) -> (SessionContext, ImageCopy) {
+    let copy = ImageCopy::of(&pack_image());
+    let ctx = SessionFactory::new()
+        .with_pack(copy.load())
+        .with_pack_config(config)
+        .build()
+        .unwrap_or_else(|e| panic!("build a session with the pack config: {e}\n{config}"));
+    (ctx, copy)
+}
+
+/// The shared, read-only Delta tables (`/work/shared/delta-tables`, beside the
+/// project root). Never write into them: see [`copy_delta_table`].
+pub fn delta_tables_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/delta-tables");
+    std::fs::canonicalize(&dir).unwrap_or_else(|e| panic!("the shared Delta tables at {}: {e}", dir.display()))
+}
+
+/// The path of one shared Delta table (read only).
+pub fn delta_table(name: &str) -> PathBuf {
+    let path = delta_tables_dir().join(name);
+    assert!(path.join("_delta_log").is_dir(), "{} is not a Delta table", path.display());
+    path
+}
+
+/// A writable copy of a shared Delta table in a temp dir, for tests that
+/// change it or its files' times.
+pub fn copy_delta_table(name: &str) -> TempDir {
+    fn copy(from: &Path, to: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(to)?;
+        for entry in std::fs::read_dir(from)? {
+            let entry = entry?;
+            let target = to.join(entry.file_name());
+            if entry.file_type()?.is_dir() {
+                copy(&entry.path(), &target)?;
+            } else {
+                std::fs::copy(entry.path(), &target)?;
+                // The shared tables are read-only; the copy must not be.
+                let mut permissions = std::fs::metadata(&target)?.permissions();
+                #[allow(clippy::permissions_set_readonly_false)]
+                permissions.set_readonly(false);
+                std::fs::set_permissions(&target, permissions)?;
+            }
+        }
+        Ok(())
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy(&delta_table(name), dir.path()).unwrap_or_else(|e| panic!("copy Delta table {name}: {e}"));
+    dir
+}

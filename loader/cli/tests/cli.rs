@@ -512,3 +512,113 @@ fn help_lists_the_plugin_flags() {
         assert!(help.contains(flag), "{flag} missing from --help:\n{help}");
     }
 }
+
+// ---------------------------------------------------------------- --pack-config (Delta datasets)
+
+/// Writes a pack config into `dir` and returns its path.
+fn pack_config(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write the pack config");
+    path
+}
+
+#[test]
+fn pack_config_datasets_are_queried_by_name() {
+    let dir = scratch();
+    let people = dfpack_tests::delta_table("delta-0.8.0-partitioned");
+    let toml = pack_config(
+        dir.path(),
+        "pack.toml",
+        &format!("[datasets.people]\ntable_uri = '{}'\n", people.display()),
+    );
+    let mut command = cli_in(dir.path());
+    command.args(["-q", "--format", "csv", "--pack-config"]).arg(&toml).args([
+        "-c",
+        "SELECT count(*) FROM delta.default.people",
+        "SELECT count(*) AS in_2021 FROM delta.default.people WHERE year = '2021'",
+    ]);
+    assert_eq!(run(command).succeeded().stdout, "count(*)\n7\nin_2021\n4\n");
+
+    // The same config as JSON (chosen by the .json extension), with another catalog name.
+    let json = pack_config(
+        dir.path(),
+        "pack.json",
+        &format!(
+            r#"{{"catalog": {{"name": "lake"}}, "datasets": {{"people": {{"table_uri": "{}", "version": 0}}}}}}"#,
+            people.display()
+        ),
+    );
+    let mut command = cli_in(dir.path());
+    command
+        .args(["-q", "--format", "csv", "--pack-config"])
+        .arg(&json)
+        .args(["-c", "SELECT max(value) AS top FROM lake.default.people"]);
+    assert_eq!(run(command).succeeded().stdout, "top\n7\n");
+}
+
+#[test]
+fn a_pack_config_with_errors_stops_the_cli_naming_every_error() {
+    let dir = scratch();
+    let simple = dfpack_tests::delta_table("simple_table");
+    let toml = pack_config(
+        dir.path(),
+        "broken.toml",
+        &format!(
+            "[cache]\nrefresh = 'sometimes'\n\n\
+             [datasets.good]\ntable_uri = '{}'\ncolour = 'red'\n\n\
+             [datasets.Bad]\ntable_uri = 'ftp://host/t'\n",
+            simple.display()
+        ),
+    );
+    let mut command = cli_in(dir.path());
+    command.args(["-q", "--pack-config"]).arg(&toml).args(["-c", "SELECT 1 AS never"]);
+    let result = run(command).failed();
+    assert_eq!(result.stdout, "", "nothing runs with a broken pack config");
+    let stderr = &result.stderr;
+    assert!(stderr.starts_with("Error: [dfpack:config] "), "{stderr}");
+    assert!(stderr.contains("4 errors, nothing was registered"), "{stderr}");
+    for path in [
+        "cache.refresh: expected one of every_query, max_staleness, disabled, found 'sometimes'",
+        "datasets.good.colour: unknown key",
+        "datasets.Bad: 'Bad' is not a valid name",
+        "datasets.Bad.table_uri: scheme 'ftp' is not supported",
+    ] {
+        assert!(stderr.contains(path), "{path} missing from:\n{stderr}");
+    }
+
+    // A config file that cannot be read is named too.
+    let missing = dir.path().join("missing.toml");
+    let mut command = cli_in(dir.path());
+    command.args(["-q", "--pack-config"]).arg(&missing).args(["-c", "SELECT 1"]);
+    let result = run(command).failed();
+    assert!(result.stderr.contains(&format!("cannot read pack config '{}'", missing.display())), "{}", result.stderr);
+}
+
+#[test]
+fn a_refused_dataset_fails_its_statements_and_the_others_run() {
+    let dir = scratch();
+    let config = format!(
+        "[datasets.people]\ntable_uri = '{}'\n\n[datasets.widened]\ntable_uri = '{}'\n",
+        dfpack_tests::delta_table("delta-0.8.0-partitioned").display(),
+        dfpack_tests::delta_table("type-widening").display(),
+    );
+    let toml = pack_config(dir.path(), "pack.toml", &config);
+    let script = dir.path().join("queries.sql");
+    std::fs::write(
+        &script,
+        "SELECT count(*) AS before FROM delta.default.people;\n\
+         SELECT * FROM delta.default.widened;\n\
+         SELECT column_name FROM information_schema.columns WHERE table_name = 'widened' AND ordinal_position = 0;\n\
+         SELECT count(*) AS after FROM delta.default.people WHERE year = '2020';\n",
+    )
+    .expect("write the script");
+    let mut command = cli_in(dir.path());
+    command.args(["-q", "--format", "csv", "--pack-config"]).arg(&toml).arg("-f").arg(&script);
+    let result = run(command).failed();
+    assert_eq!(result.stdout, "before\n7\ncolumn_name\nbyte_long\nafter\n3\n");
+    let stderr = &result.stderr;
+    assert!(stderr.contains("[dfpack:protocol_gate] table 'widened'"), "{stderr}");
+    assert!(stderr.contains("at version 2 is refused by the protocol gate"), "{stderr}");
+    assert!(stderr.contains("reader features not supported by this pack: typeWidening-preview"), "{stderr}");
+    assert_eq!(stderr.matches("[dfpack:").count(), 1, "one failing statement: {stderr}");
+}
