@@ -6,12 +6,19 @@
 #   without the pack, so the pack's share is a ratio from the same run;
 # - the size of the release libdfpack.so;
 # - udf-bench: every pack function through FFI vs native, and stable_hash64
-#   vs DataFusion's built-in hashes (pass --rows/--runs through UDF_BENCH_ARGS).
+#   vs DataFusion's built-in hashes (pass --rows/--runs through UDF_BENCH_ARGS);
+# - delta-bench: a Delta table (10M rows, generated once, cached under
+#   $DFPACK_BENCH_DATA) read by the pack through FFI vs deltalake-core natively
+#   vs DataFusion's ListingTable, files/bytes read, table resolution; then
+#   bench/python/delta_bench.py: the pack vs deltalake vs polars from Python,
+#   in a venv of its own (bench/python/setup_venv.sh) holding the release
+#   libdfpack.so and lib_native.so. DELTA_BENCH_ARGS (--rows/--commits/--runs/
+#   --data) go to both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/setup.sh
-cargo build --release -p dfpack-plugin -p dfpack-cli -p dfpack-loader -p dfpack-bench --lib --bins --example load_timing
+cargo build --release -p dfpack-plugin -p dfpack-cli -p dfpack-loader -p dfpack-bench -p dfpack-python --lib --bins --example load_timing
 bin="$CARGO_TARGET_DIR/release"
 runs=20
 
@@ -37,3 +44,15 @@ REPORT
 
 # shellcheck disable=SC2086 # word splitting of the extra arguments is intended
 "$bin/udf-bench" --pack "$bin/libdfpack.so" ${UDF_BENCH_ARGS:-}
+
+# Delta: the Rust bench first (it generates the table), then the Python one on the same table.
+delta_args=${DELTA_BENCH_ARGS:---runs 9}
+echo
+echo "## delta-bench"
+# shellcheck disable=SC2086 # word splitting of the extra arguments is intended
+"$bin/delta-bench" --pack "$bin/libdfpack.so" $delta_args
+echo
+echo "## bench/python/delta_bench.py"
+python=$(bench/python/setup_venv.sh release)
+# shellcheck disable=SC2086
+"$python" bench/python/delta_bench.py $delta_args

@@ -17,6 +17,7 @@ use datafusion::prelude::SessionContext;
 use parking_lot::RwLock;
 
 use crate::Pack;
+use crate::table_function::PushdownTableFunction;
 
 /// What `install` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -249,7 +250,8 @@ fn build_foreign(
             ExportKind::TableFunction => {
                 let codec = FFI_LogicalExtensionCodec::new_default(&task_ctx);
                 let ffi = pack.ffi_table_function(name, codec)?;
-                table_functions.push((name.to_string(), Arc::<dyn TableFunctionImpl>::from(ffi)));
+                let foreign = Arc::<dyn TableFunctionImpl>::from(ffi);
+                table_functions.push((name.to_string(), Arc::new(PushdownTableFunction(foreign)) as _));
             }
         }
     }

@@ -16,8 +16,10 @@ mod pack;
 #[cfg(target_os = "linux")]
 mod preflight;
 mod session;
+mod table_function;
 mod verify;
 
+pub use dfpack_abi::manifest::{PACK_ABI_MAJOR, PACK_ABI_MINOR};
 pub use dfpack_abi::{ExportKind, PackManifest};
 pub use dfpack_common::{Error, ErrorKind, Result};
 pub use install::InstallReport;

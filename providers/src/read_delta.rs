@@ -36,8 +36,11 @@ impl ReadDelta {
             "read_delta(uri [, version | timestamp])",
         )
         .with_argument("uri", "The table's root: a local path or an object-store URL.")
-        .with_argument("version", "Optional. An integer: the table version to read.")
-        .with_argument("timestamp", "Optional. A string: RFC 3339 time or date; the newest version committed by then.")
+        .with_argument(
+            "version_or_timestamp",
+            "Optional. An integer: the table version to read; or a string, an RFC 3339 time or a date: \
+             the newest version committed by then.",
+        )
         .with_sql_example("SELECT count(*) FROM read_delta('/data/events', 3);")
         .build()
     }

@@ -104,15 +104,45 @@ pub fn describe_delta_error(error: &DeltaTableError) -> String {
     }
 }
 
-/// Object stores for cloud URLs, built by `object_store` from the table's storage options.
+/// Object stores for cloud URLs, built by `object_store` from the table's
+/// storage options, with deltalake's retry settings (`max_retries`,
+/// `retry_timeout`, `backoff_config.*`) applied.
 #[derive(Debug, Default)]
 struct CloudStoreFactory;
 
 impl ObjectStoreFactory for CloudStoreFactory {
     fn parse_url_opts(&self, url: &Url, config: &StorageConfig) -> DeltaResult<(ObjectStoreRef, Path)> {
-        let (store, path) = object_store::parse_url_opts(url, config.raw.iter())?;
-        Ok((Arc::from(store), path))
+        use object_store::ObjectStoreScheme;
+        let (scheme, path) =
+            ObjectStoreScheme::parse(url).map_err(|e| DeltaTableError::InvalidTableLocation(format!("{url}: {e}")))?;
+        let path = Path::parse(path).map_err(object_store::Error::from)?;
+        let retry = config.retry.clone();
+        let store: ObjectStoreRef = match scheme {
+            ObjectStoreScheme::AmazonS3 => {
+                let builder = configured(object_store::aws::AmazonS3Builder::new().with_url(url.as_str()), config, |b, k, v| b.with_config(k, v));
+                Arc::new(builder.with_retry(retry).build()?)
+            }
+            ObjectStoreScheme::GoogleCloudStorage => {
+                let builder = configured(object_store::gcp::GoogleCloudStorageBuilder::new().with_url(url.as_str()), config, |b, k, v| b.with_config(k, v));
+                Arc::new(builder.with_retry(retry).build()?)
+            }
+            ObjectStoreScheme::MicrosoftAzure => {
+                let builder = configured(object_store::azure::MicrosoftAzureBuilder::new().with_url(url.as_str()), config, |b, k, v| b.with_config(k, v));
+                Arc::new(builder.with_retry(retry).build()?)
+            }
+            _ => Arc::from(object_store::parse_url_opts(url, config.raw.iter())?.0),
+        };
+        Ok((store, path))
     }
+}
+
+/// Applies every storage option the builder knows (case-insensitively); the
+/// rest are deltalake's own (retries, limits) or another store's.
+fn configured<B, K: std::str::FromStr>(builder: B, config: &StorageConfig, set: impl Fn(B, K, String) -> B) -> B {
+    config.raw.iter().fold(builder, |builder, (key, value)| match key.to_ascii_lowercase().parse::<K>() {
+        Ok(key) => set(builder, key, value.clone()),
+        Err(_) => builder,
+    })
 }
 
 impl LogStoreFactory for CloudStoreFactory {

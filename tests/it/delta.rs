@@ -381,14 +381,10 @@ async fn partition_filters_prune_files_through_ffi() {
     assert_eq!((scan[0].as_str(), scan[4].as_str()), ("people", "2"), "the limit reached the scan: {scan:?}");
 }
 
-/// LIMITATION (datafusion-ffi 55.2 `udtf.rs`, `call_with_args_wrapper`):
-/// every table a foreign table function returns is wrapped with
-/// `FFI_TableProvider::new_with_ffi_codec(provider, false, …)`, i.e. "cannot
-/// support filter pushdown", so the host never offers `read_delta`'s table a
-/// filter: the filter runs above the scan and no file is pruned, although
-/// `read_delta`'s documentation promises partition pruning.
+/// datafusion-ffi 55.2 wraps every table a foreign table function returns as
+/// "cannot support filter pushdown"; the loader's proxy declares simple filters
+/// `Inexact`, so they still reach `read_delta`'s scan and prune files.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "datafusion-ffi 55 offers a table function's table no filters: read_delta is not pruned"]
 async fn read_delta_prunes_partitions_through_ffi() {
     let path = delta_table("delta-0.8.0-partitioned");
     let (ctx, _image) = session_with_pack_config("");
@@ -758,13 +754,9 @@ async fn an_unreachable_endpoint_fails_naming_it() {
     assert_eq!(value(&ctx, "SELECT 1 + 1").await, "2");
 }
 
-/// BUG (providers/src/table.rs, `CloudStoreFactory::parse_url_opts`): the
-/// retry options deltalake parses into `StorageConfig::retry` (`max_retries`,
-/// `retry_timeout`, `backoff_config.*`) are dropped: the S3 client is built by
-/// `object_store::parse_url_opts`, which takes no retry config, so it always
-/// retries 10 times for up to 180 s whatever the dataset says.
+/// The retry options deltalake parses (`max_retries`, `retry_timeout`,
+/// `backoff_config.*`) reach the S3 client: `max_retries = '0'` fails at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "dfpack bug: storage options max_retries/retry_timeout are ignored (providers/src/table.rs CloudStoreFactory)"]
 async fn retry_storage_options_reach_the_object_store() {
     let (ctx, _image) = session_with_pack_config(&s3_dataset("http://127.0.0.1:1"));
     let started = Instant::now();

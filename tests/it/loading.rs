@@ -84,19 +84,35 @@ fn refuses_a_library_without_the_root_module() {
     assert!(message.contains("not a dfpack plugin: it exports no dfpack root module"), "{message}");
 }
 
-/// Each row: the override the fixture copy reports, and the message the user must see.
-const MISMATCHES: [(&str, &str); 6] = [
-    ("abi_major = 2", "built for pack ABI 2.0, this host has pack ABI 1.0"),
-    ("abi_minor = 1", "built for pack ABI 1.1, newer than this host's 1.0"),
+/// Each row: the override the fixture copy reports, and the message the user must see
+/// (the pack ABI rows are built from this host's ABI, see `abi_mismatches`).
+const MISMATCHES: [(&str, &str); 4] = [
     ("ffi_major = 54", "built for datafusion-ffi 54, this host has 55"),
     ("datafusion_version = 54.0.0", "built for datafusion 54.0.0, this host has 55.2.0"),
     ("arrow_version = 58.0.0", "built for arrow 58.0.0, this host has 59"),
     ("target = aarch64-apple-darwin", "built for target aarch64-apple-darwin, this host is x86_64"),
 ];
 
+/// A pack of the next ABI major, and of a newer minor of this major.
+fn abi_mismatches() -> [(String, String); 2] {
+    let (major, minor) = (dfpack_loader::PACK_ABI_MAJOR, dfpack_loader::PACK_ABI_MINOR);
+    [
+        (
+            format!("abi_major = {}", major + 1),
+            format!("built for pack ABI {}.{minor}, this host has pack ABI {major}.{minor}", major + 1),
+        ),
+        (
+            format!("abi_minor = {}", minor + 1),
+            format!("built for pack ABI {major}.{}, newer than this host's {major}.{minor}", minor + 1),
+        ),
+    ]
+}
+
 #[test]
 fn refuses_a_plugin_built_for_another_host_naming_both_sides() {
-    for (claim, expected) in MISMATCHES {
+    let abi_rows = abi_mismatches();
+    let abi_rows = abi_rows.iter().map(|(claim, expected)| (claim.as_str(), expected.as_str()));
+    for (claim, expected) in abi_rows.chain(MISMATCHES) {
         let copy = ImageCopy::of(&fixture_image()).with_manifest_override(claim);
         let message = refusal(&copy.path);
         assert!(message.contains("refusing plugin '") && message.contains("(dfpack_fixture 0.1.0)"), "{message}");

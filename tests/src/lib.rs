@@ -149,3 +149,8 @@ pub fn copy_delta_table(name: &str) -> TempDir {
     copy(&delta_table(name), dir.path()).unwrap_or_else(|e| panic!("copy Delta table {name}: {e}"));
     dir
 }
+
+/// This host's pack ABI, as `pack_manifest()` shows it (`major.minor`).
+pub fn host_pack_abi() -> String {
+    format!("{}.{}", dfpack_loader::PACK_ABI_MAJOR, dfpack_loader::PACK_ABI_MINOR)
+}

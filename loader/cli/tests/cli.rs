@@ -186,7 +186,7 @@ fn pack_manifest_describes_the_default_pack() {
     assert_eq!(cells(&lines[0]), ["name", "abi", "ffi_version", "path"]);
     let row = cells(&lines[1]);
     let image = std::fs::canonicalize(pack_image()).expect("canonical image path");
-    assert_eq!(row[..3], ["dfpack", "1.0", "55"]);
+    assert_eq!(row[..3], ["dfpack", dfpack_tests::host_pack_abi().as_str(), "55"]);
     assert_eq!(Path::new(row[3]), image);
 }
 
