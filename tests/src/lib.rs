@@ -110,10 +110,13 @@ pub fn session_with_pack_config(config: &str) -> (SessionContext, ImageCopy) {
     (ctx, copy)
 }
 
-/// The shared, read-only Delta tables (`/work/shared/delta-tables`, beside the
-/// project root). Never write into them: see [`copy_delta_table`].
+/// The shared, read-only Delta tables: `$DFPACK_DELTA_TABLES`, else
+/// `shared/delta-tables` beside the project root. Never write into them: see
+/// [`copy_delta_table`].
 pub fn delta_tables_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/delta-tables");
+    let dir = std::env::var_os("DFPACK_DELTA_TABLES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/delta-tables"));
     std::fs::canonicalize(&dir).unwrap_or_else(|e| panic!("the shared Delta tables at {}: {e}", dir.display()))
 }
 

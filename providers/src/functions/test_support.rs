@@ -10,9 +10,12 @@ use tokio::runtime::Handle;
 
 use crate::{CachePolicy, DeltaEnv};
 
-/// The path of a table in `shared/delta-tables/`. Tests only read them.
+/// The path of a table in the shared real tables (`$DFPACK_DELTA_TABLES`, else
+/// `shared/delta-tables` beside the project). Tests only read them.
 pub(crate) fn table(name: &str) -> String {
-    format!("{}/../../shared/delta-tables/{name}", env!("CARGO_MANIFEST_DIR"))
+    let dir = std::env::var("DFPACK_DELTA_TABLES")
+        .unwrap_or_else(|_| format!("{}/../../shared/delta-tables", env!("CARGO_MANIFEST_DIR")));
+    format!("{dir}/{name}")
 }
 
 /// A session with every function, reading through a fresh environment on

@@ -17,9 +17,12 @@ use dfpack_providers::{CachePolicy, DeltaEnv, ProtocolGate, ScanOptions, TableRe
 use serde_json::Value;
 use url::Url;
 
-/// The folder of one of the shared real tables (read-only: never write into it).
+/// The folder of one of the shared real tables (`$DFPACK_DELTA_TABLES`, else
+/// `shared/delta-tables` beside the project; read-only: never write into it).
 pub fn table_path(name: &str) -> String {
-    let path = format!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/delta-tables/{}"), name);
+    let dir = std::env::var("DFPACK_DELTA_TABLES")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/delta-tables").to_string());
+    let path = format!("{dir}/{name}");
     std::fs::canonicalize(&path).unwrap_or_else(|e| panic!("shared table {path}: {e}")).to_string_lossy().into_owned()
 }
 
