@@ -110,8 +110,8 @@ impl TableProvider for DeltaTableProvider {
     }
 }
 
-/// The data files a scan plan will open, and their total size.
-fn files_read(plan: &Arc<dyn ExecutionPlan>) -> (u64, u64) {
+/// The data files a physical plan will open, and their total size.
+pub fn files_read(plan: &Arc<dyn ExecutionPlan>) -> (u64, u64) {
     let mut totals = (0, 0);
     if let Some(exec) = plan.downcast_ref::<DataSourceExec>()
         && let Some(config) = exec.data_source().downcast_ref::<FileScanConfig>()
