@@ -203,7 +203,6 @@ async fn answer(side: &Side, template: &str) -> Result<String> {
 fn distinct_files_read(plan: &Arc<dyn datafusion::physical_plan::ExecutionPlan>, files: &mut std::collections::BTreeMap<String, u64>) {
     use datafusion::datasource::physical_plan::FileScanConfig;
     use datafusion::datasource::source::DataSourceExec;
-    use datafusion::physical_plan::ExecutionPlan;
     if let Some(exec) = plan.downcast_ref::<DataSourceExec>()
         && let Some(config) = exec.data_source().downcast_ref::<FileScanConfig>()
     {

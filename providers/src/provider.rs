@@ -96,6 +96,14 @@ impl TableProvider for DeltaTableProvider {
             })
             .await
             .map_err(DataFusionError::from)?;
+        // deltalake plans its files as one group and leaves spreading them to the
+        // host's optimizer, which cannot reach inside the (leaf) wrapper, or
+        // across FFI: spread them here, as DataFusion's own rule would.
+        let options = session.config().options();
+        let plan = match plan.repartitioned(options.execution.target_partitions, options)? {
+            Some(spread) => spread,
+            None => plan,
+        };
         let (files, bytes) = files_read(&plan);
         self.scans.record(ScanRecord {
             table: self.table.name.clone(),
@@ -110,21 +118,23 @@ impl TableProvider for DeltaTableProvider {
     }
 }
 
-/// The data files a physical plan will open, and their total size.
+/// The distinct data files a physical plan will open, and their total size
+/// (a file split into byte ranges across partitions counts once).
 pub fn files_read(plan: &Arc<dyn ExecutionPlan>) -> (u64, u64) {
-    let mut totals = (0, 0);
+    let mut files = std::collections::BTreeMap::new();
+    collect_files(plan, &mut files);
+    (files.len() as u64, files.values().sum())
+}
+
+fn collect_files(plan: &Arc<dyn ExecutionPlan>, files: &mut std::collections::BTreeMap<String, u64>) {
     if let Some(exec) = plan.downcast_ref::<DataSourceExec>()
         && let Some(config) = exec.data_source().downcast_ref::<FileScanConfig>()
     {
         for file in config.file_groups.iter().flat_map(|group| group.files()) {
-            totals.0 += 1;
-            totals.1 += file.object_meta.size;
+            files.insert(file.object_meta.location.to_string(), file.object_meta.size);
         }
     }
     for child in plan.children() {
-        let (files, bytes) = files_read(child);
-        totals.0 += files;
-        totals.1 += bytes;
+        collect_files(child, files);
     }
-    totals
 }
