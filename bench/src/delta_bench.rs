@@ -36,6 +36,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use deltalake_core::protocol::SaveMode;
 use deltalake_core::{DeltaTable, DeltaTableBuilder};
 use dfpack_loader::{Pack, SessionFactory, default_pack_path};
+use dfpack_providers::provider::files_read;
 use url::Url;
 
 type BoxError = Box<dyn std::error::Error>;
@@ -195,31 +196,9 @@ async fn answer(side: &Side, template: &str) -> Result<String> {
     Ok(pretty_format_batches(&batches)?.to_string())
 }
 
-/// The distinct data files a physical plan will open, and their total size.
-/// Each file counts once: the host's optimizer splits large files into byte
-/// ranges across partitions (`repartition_file_scans`), so one file can sit in
-/// several file groups, which `files_read` would count each time. The pack's
-/// figure (`pack_delta_scans`) is taken in `scan`, before that split.
-fn distinct_files_read(plan: &Arc<dyn datafusion::physical_plan::ExecutionPlan>, files: &mut std::collections::BTreeMap<String, u64>) {
-    use datafusion::datasource::physical_plan::FileScanConfig;
-    use datafusion::datasource::source::DataSourceExec;
-    if let Some(exec) = plan.downcast_ref::<DataSourceExec>()
-        && let Some(config) = exec.data_source().downcast_ref::<FileScanConfig>()
-    {
-        for file in config.file_groups.iter().flat_map(|group| group.files()) {
-            files.insert(file.object_meta.location.to_string(), file.object_meta.size);
-        }
-    }
-    for child in plan.children() {
-        distinct_files_read(child, files);
-    }
-}
-
 async fn planned_reads(side: &Side, template: &str) -> Result<(u64, u64)> {
     let plan = side.ctx.sql(&side.sql(template)).await?.create_physical_plan().await?;
-    let mut files = std::collections::BTreeMap::new();
-    distinct_files_read(&plan, &mut files);
-    Ok((files.len() as u64, files.values().sum()))
+    Ok(files_read(&plan))
 }
 
 /// The pack's most recent scan: files, bytes and the filters it was offered.

@@ -112,10 +112,6 @@ impl Resolver {
         Arc::new(Resolver { runtime, policy, tables: Mutex::new(HashMap::new()) })
     }
 
-    pub fn policy(&self) -> CachePolicy {
-        self.policy
-    }
-
     /// Runs `future` on the pack's runtime: deltalake's IO needs a reactor,
     /// and the host's runtime (if any) is not the pack's to assume.
     pub async fn on_runtime<T: Send + 'static>(
