@@ -1,11 +1,10 @@
 //! Resolving and scanning from a caller that is not on the pack's runtime: a
 //! current-thread tokio runtime, and no tokio runtime at all.
 
-mod common;
 
 use std::sync::{Arc, OnceLock};
 
-use common::*;
+use crate::common::*;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use dfpack_providers::{CachePolicy, DeltaEnv, ProtocolGate, ScanOptions, TableRef};
 use tokio::runtime::{Builder, Runtime};

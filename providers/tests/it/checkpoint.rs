@@ -2,13 +2,12 @@
 //! one): a table with reader features is written by deltalake-core, then
 //! checkpointed, so the protocol in force lives only in the checkpoint.
 
-mod common;
 
 use std::sync::Arc;
 
 use arrow::array::{Int64Array, RecordBatch, TimestampMicrosecondArray};
 use arrow::datatypes::{DataType as ArrowType, Field, Schema, TimeUnit};
-use common::*;
+use crate::common::*;
 use deltalake_core::DeltaTable;
 use deltalake_core::kernel::DataType;
 use dfpack_common::ErrorKind;

@@ -2,11 +2,10 @@
 //! deltalake-core reading the same tables directly; pruning inside the scan;
 //! limits.
 
-mod common;
 
 use std::collections::BTreeSet;
 
-use common::*;
+use crate::common::*;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use dfpack_providers::{CachePolicy, TableRef};
 use serde_json::Value;

@@ -2,9 +2,8 @@
 //! the version, with the `protocol_gate` kind, and never crash; requirements
 //! refuse tables that lack a required feature.
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use dfpack_common::ErrorKind;
 use dfpack_providers::{CachePolicy, ProtocolGate, Requirements, ScanOptions, TableRef, VersionSpec};
 

@@ -1,12 +1,11 @@
 //! Time travel: by version (each version of simple_table equals deltalake-core's
 //! read of it) and by timestamp (commit file times, set explicitly on a copy).
 
-mod common;
 
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, TimeZone, Utc};
-use common::*;
+use crate::common::*;
 use dfpack_common::ErrorKind;
 use dfpack_providers::{CachePolicy, ProtocolGate, TableRef, VersionSpec};
 

@@ -1,14 +1,13 @@
 //! The snapshot cache under each policy, on a temp copy of simple_table that
 //! deltalake-core appends to.
 
-mod common;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use arrow::array::{Int64Array, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema};
-use common::*;
+use crate::common::*;
 use deltalake_core::DeltaTableBuilder;
 use dfpack_providers::{CachePolicy, DeltaEnv, GatedTable, ProtocolGate, TableRef, VersionSpec};
 
