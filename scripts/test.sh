@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 scripts/setup.sh
+# The target dir is shared across clones: drop our crates' outputs no build used lately.
+python3 scripts/prune_target.py
 echo "== build (target dir: $CARGO_TARGET_DIR)"
 cargo build --all-targets
 echo "== Rust tests"
