@@ -17,7 +17,8 @@ use datafusion_ffi::udtf::FFI_TableFunction;
 use crate::guard::{GuardedCatalog, GuardedScalarUdf, GuardedTableFactory, GuardedTableFunction};
 use crate::introspection::{FunctionInfo, PackFunctionsFunction, PackManifestFunction};
 use crate::manifest::{BuildVersions, ExportEntry, ExportKind, PackManifest};
-use crate::module::{CatalogHandle, LogicalCodecHandle, PackModule, PackModuleRef, ScalarUdfHandle, TableFunctionHandle};
+use crate::module::{CatalogHandle, LogicalCodecHandle, PackModule, PackModuleRef, ScalarKernelHandle, ScalarUdfHandle, TableFunctionHandle};
+use crate::kernel::FFI_ScalarKernel;
 use crate::runtime;
 
 /// A table function a pack exports, with the documentation that
@@ -94,7 +95,7 @@ impl PackExports {
         manifest_fn: extern "C" fn() -> RResult<PackManifest, RString>,
     ) -> PackModuleRef {
         let _ = SERVED.set(Served::build(self));
-        PackModule { manifest: manifest_fn, scalar_udf, table_function, catalog }.leak_into_prefix()
+        PackModule { manifest: manifest_fn, scalar_udf, table_function, catalog, scalar_kernel }.leak_into_prefix()
     }
 }
 
@@ -203,6 +204,16 @@ extern "C" fn scalar_udf(name: RStr<'_>) -> RResult<ScalarUdfHandle, RString> {
             .get(name.as_str())
             .ok_or_else(|| format!("the pack exports no scalar function '{name}'"))?;
         Ok(ScalarUdfHandle { ffi: FFI_ScalarUDF::from(Arc::clone(udf)) })
+    })
+}
+
+extern "C" fn scalar_kernel(name: RStr<'_>) -> RResult<ScalarKernelHandle, RString> {
+    entry_point("scalar_kernel", || {
+        let udf = served()?
+            .scalar_udfs
+            .get(name.as_str())
+            .ok_or_else(|| format!("the pack exports no scalar function '{name}'"))?;
+        Ok(ScalarKernelHandle { ffi: FFI_ScalarKernel::new(Arc::clone(udf)) })
     })
 }
 

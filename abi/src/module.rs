@@ -8,6 +8,7 @@ use datafusion_ffi::table_provider_factory::FFI_TableProviderFactory;
 use datafusion_ffi::udf::FFI_ScalarUDF;
 use datafusion_ffi::udtf::FFI_TableFunction;
 
+use crate::kernel::FFI_ScalarKernel;
 use crate::manifest::{PackManifest, pack_abi_major};
 
 /// The root module a pack exports.
@@ -38,6 +39,12 @@ pub struct PackModule {
     #[sabi(missing_field(option))]
     pub catalog:
         extern "C" fn(config: RStr<'_>, codec: LogicalCodecHandle) -> RResult<ROption<CatalogHandle>, RString>,
+
+    /// ABI 1.2: the kernel of a scalar function, the fast path of its
+    /// evaluation (see [`crate::kernel`]). Older packs lack it; a host then
+    /// evaluates through the function's `FFI_ScalarUDF`.
+    #[sabi(missing_field(option))]
+    pub scalar_kernel: extern "C" fn(name: RStr<'_>) -> RResult<ScalarKernelHandle, RString>,
 }
 
 impl RootModule for PackModuleRef {
@@ -54,6 +61,13 @@ impl RootModule for PackModuleRef {
 #[sabi(unsafe_opaque_fields)]
 pub struct ScalarUdfHandle {
     pub ffi: FFI_ScalarUDF,
+}
+
+#[repr(C)]
+#[derive(StableAbi)]
+#[sabi(unsafe_opaque_fields)]
+pub struct ScalarKernelHandle {
+    pub ffi: FFI_ScalarKernel,
 }
 
 #[repr(C)]

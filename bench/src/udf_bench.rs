@@ -24,10 +24,12 @@ struct Options {
     rows: usize,
     runs: usize,
     pack: std::path::PathBuf,
+    /// Only the measurements whose name contains this (for profiling one function).
+    filter: Option<String>,
 }
 
 fn options() -> std::result::Result<Options, String> {
-    let mut options = Options { rows: 10_000_000, runs: 5, pack: default_pack_path().unwrap_or_default() };
+    let mut options = Options { rows: 10_000_000, runs: 5, pack: default_pack_path().unwrap_or_default(), filter: None };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -35,6 +37,7 @@ fn options() -> std::result::Result<Options, String> {
             "--rows" => options.rows = value.parse().map_err(|e| format!("--rows: {e}"))?,
             "--runs" => options.runs = value.parse().map_err(|e| format!("--runs: {e}"))?,
             "--pack" => options.pack = value.into(),
+            "--filter" => options.filter = Some(value),
             other => return Err(format!("unknown flag {other}")),
         }
     }
@@ -148,14 +151,15 @@ async fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
 
     println!("rows: {}, runs: {} (median), batch: {BATCH_ROWS}, partitions: 2", options.rows, options.runs);
     println!("\n| function | native ms | through FFI ms | FFI / native |\n|---|---:|---:|---:|");
-    for (name, sql) in FUNCTION_QUERIES {
+    let selected = |name: &str| options.filter.as_ref().is_none_or(|filter| name.contains(filter.as_str()));
+    for (name, sql) in FUNCTION_QUERIES.iter().filter(|(name, _)| selected(name)) {
         let (n, f) = compare(&native, sql, &foreign, sql, options.runs).await?;
         println!("| {name} | {:.1} | {:.1} | {:.3} |", ms(n), ms(f), f.as_secs_f64() / n.as_secs_f64());
     }
 
     println!("\n| hash over {} strings | built-in ms | stable_hash64 (FFI) ms | stable_hash64 / built-in |\n|---|---:|---:|---:|", options.rows);
     let ours = FUNCTION_QUERIES[0].1;
-    for (name, sql) in BUILTIN_HASHES {
+    for (name, sql) in BUILTIN_HASHES.iter().filter(|(name, _)| selected(name)) {
         let (builtin, pack) = compare(&foreign, sql, &foreign, ours, options.runs).await?;
         println!("| {name} | {:.1} | {:.1} | {:.3} |", ms(builtin), ms(pack), pack.as_secs_f64() / builtin.as_secs_f64());
     }

@@ -17,6 +17,7 @@ use datafusion::prelude::SessionContext;
 use parking_lot::RwLock;
 
 use crate::Pack;
+use crate::scalar_udf::PackScalarUdf;
 use crate::table_function::PushdownTableFunction;
 
 /// What `install` did.
@@ -243,7 +244,10 @@ fn build_foreign(
             ExportKind::ScalarUdf => {
                 let ffi = pack.ffi_scalar_udf(name)?;
                 let foreign: Arc<dyn ScalarUDFImpl> = (&ffi).into();
-                let udf = ScalarUDF::new_from_shared_impl(foreign);
+                let udf = match pack.ffi_scalar_kernel(name)? {
+                    Some(kernel) => ScalarUDF::new_from_impl(PackScalarUdf::new(foreign, kernel)),
+                    None => ScalarUDF::new_from_shared_impl(foreign),
+                };
                 covered.extend(std::iter::once(udf.name().to_string()).chain(udf.aliases().iter().cloned()));
                 scalar_udfs.push(udf);
             }

@@ -15,6 +15,7 @@ mod load_plugin;
 mod pack;
 #[cfg(target_os = "linux")]
 mod preflight;
+mod scalar_udf;
 mod session;
 mod table_function;
 mod verify;

@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use abi_stable::library::{LibraryError, RawLibrary, RootModule, lib_header_from_raw_library};
 use abi_stable::std_types::{ROption, RStr};
+use dfpack_abi::kernel::FFI_ScalarKernel;
 use dfpack_abi::manifest::BuildVersions;
 use dfpack_abi::{CatalogHandle, ExportKind, LogicalCodecHandle, PackManifest, PackModuleRef};
 use dfpack_common::{Error, Result};
@@ -104,6 +105,18 @@ impl Pack {
             .scalar_udf()(RStr::from_str(name))
             .into_result()
             .map(|handle| handle.ffi)
+            .map_err(|reason| self.export_error(name, reason.as_str()))
+    }
+
+    /// The kernel of one exported scalar UDF (the fast path of its
+    /// evaluation); `None` from a pack that predates pack ABI 1.2.
+    pub fn ffi_scalar_kernel(&self, name: &str) -> Result<Option<FFI_ScalarKernel>> {
+        let Some(kernel) = self.module.scalar_kernel() else {
+            return Ok(None);
+        };
+        kernel(RStr::from_str(name))
+            .into_result()
+            .map(|handle| Some(handle.ffi))
             .map_err(|reason| self.export_error(name, reason.as_str()))
     }
 

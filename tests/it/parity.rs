@@ -7,7 +7,11 @@ use std::process::Command;
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::prelude::SessionContext;
-use dfpack_tests::{artifact, query, session_with_pack};
+use std::sync::Arc;
+
+use datafusion::logical_expr::{ScalarUDF, ScalarUDFImpl};
+use dfpack_loader::ExportKind;
+use dfpack_tests::{ImageCopy, artifact, pack_image, query, session_with_pack};
 
 fn parity_queries() -> Vec<String> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/parity/queries.sql");
@@ -51,6 +55,37 @@ async fn every_parity_query_answers_the_same_natively_and_through_ffi() {
         let expected = text_rows(&native, &sql).await;
         assert!(!expected.is_empty(), "{sql}: returns rows");
         assert_eq!(text_rows(&foreign, &sql).await, expected, "{sql}");
+    }
+}
+
+/// A session with every pack function registered through its `FFI_ScalarUDF`
+/// alone, as hosts other than dfpack's loader (datafusion-python) register them:
+/// evaluation without the pack's kernel, constants expanded to arrays.
+fn ffi_scalar_udf_session(image: &ImageCopy) -> SessionContext {
+    let pack = image.load();
+    let ctx = SessionContext::new();
+    let mut kernels = 0;
+    for (name, kind) in pack.exports() {
+        if kind != ExportKind::ScalarUdf {
+            continue;
+        }
+        let ffi = pack.ffi_scalar_udf(name).expect("FFI_ScalarUDF");
+        let foreign: Arc<dyn ScalarUDFImpl> = (&ffi).into();
+        ctx.register_udf(ScalarUDF::new_from_shared_impl(foreign));
+        kernels += usize::from(pack.ffi_scalar_kernel(name).expect("kernel call").is_some());
+    }
+    assert!(kernels > 0, "the pack serves kernels: the loader's sessions evaluate through them, this one does not");
+    ctx
+}
+
+#[tokio::test]
+async fn every_parity_query_answers_the_same_with_and_without_the_packs_kernel() {
+    let native = native_session();
+    let image = ImageCopy::of(&pack_image());
+    let without_kernel = ffi_scalar_udf_session(&image);
+    for sql in parity_queries() {
+        let expected = text_rows(&native, &sql).await;
+        assert_eq!(text_rows(&without_kernel, &sql).await, expected, "{sql}");
     }
 }
 

@@ -1,5 +1,12 @@
 //! dfpack's functions, written as plain DataFusion UDFs so they can be
 //! registered directly in a `SessionContext` or exported through the plugin.
+//!
+//! A rule for every function here: its result depends on its arguments only,
+//! never on `ScalarFunctionArgs::config_options` (the same answer everywhere is
+//! the point of these functions). The pack's kernel relies on it and passes
+//! default options instead of copying the session's per batch
+//! (`dfpack_abi::kernel`); a function that needs a session option must take
+//! it as an argument.
 
 use std::sync::Arc;
 

@@ -1,0 +1,98 @@
+//! A pack scalar function as the host registers it: planned through its
+//! `FFI_ScalarUDF`, evaluated through the pack's kernel when the pack serves one.
+
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, FieldRef};
+use datafusion::common::config::ConfigOptions;
+use datafusion::error::Result;
+use datafusion::logical_expr::sort_properties::ExprProperties;
+use datafusion::logical_expr::{
+    ColumnarValue, ExpressionPlacement, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+};
+use dfpack_abi::kernel::FFI_ScalarKernel;
+
+/// Everything but evaluation is the `FFI_ScalarUDF`'s (signature, return
+/// field, coercion); evaluation is the kernel's, which keeps constants
+/// constant and copies no session options per batch (see `dfpack_abi::kernel`).
+pub struct PackScalarUdf {
+    foreign: Arc<dyn ScalarUDFImpl>,
+    kernel: FFI_ScalarKernel,
+}
+
+impl PackScalarUdf {
+    pub fn new(foreign: Arc<dyn ScalarUDFImpl>, kernel: FFI_ScalarKernel) -> PackScalarUdf {
+        PackScalarUdf { foreign, kernel }
+    }
+}
+
+impl std::fmt::Debug for PackScalarUdf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PackScalarUdf").field("foreign", &self.foreign).finish_non_exhaustive()
+    }
+}
+
+// One proxy per registered function: equal when they front the same foreign function.
+impl PartialEq for PackScalarUdf {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.foreign, &other.foreign)
+    }
+}
+
+impl Eq for PackScalarUdf {}
+
+impl Hash for PackScalarUdf {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.foreign.name().hash(state);
+        std::ptr::hash(Arc::as_ptr(&self.foreign) as *const (), state);
+    }
+}
+
+impl ScalarUDFImpl for PackScalarUdf {
+    fn name(&self) -> &str {
+        self.foreign.name()
+    }
+
+    fn aliases(&self) -> &[String] {
+        self.foreign.aliases()
+    }
+
+    fn signature(&self) -> &Signature {
+        self.foreign.signature()
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        self.foreign.return_type(arg_types)
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        self.foreign.return_field_from_args(args)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        self.kernel.invoke(args)
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        self.foreign.coerce_types(arg_types)
+    }
+
+    fn short_circuits(&self) -> bool {
+        self.foreign.short_circuits()
+    }
+
+    fn placement(&self, args: &[ExpressionPlacement]) -> ExpressionPlacement {
+        self.foreign.placement(args)
+    }
+
+    fn preserves_lex_ordering(&self, inputs: &[ExprProperties]) -> Result<bool> {
+        self.foreign.preserves_lex_ordering(inputs)
+    }
+
+    /// A function the config changes is the pack's new `FFI_ScalarUDF`,
+    /// evaluated through it (no kernel is bound to the changed function).
+    fn with_updated_config(&self, config: &ConfigOptions) -> Option<ScalarUDF> {
+        self.foreign.with_updated_config(config)
+    }
+}
