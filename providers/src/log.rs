@@ -34,6 +34,11 @@ pub enum LogFileKind {
     JsonCheckpoint,
 }
 
+/// The location of the commit file of `version`.
+fn commit_path(version: u64) -> Path {
+    Path::from(format!("_delta_log/{version:020}.json"))
+}
+
 /// The commits and checkpoints of a table, sorted by version.
 #[derive(Debug, Clone)]
 pub struct LogListing {
@@ -66,6 +71,21 @@ impl LogListing {
             return Err(Error::Delta(format!("'{uri}' is not a Delta table: no commits in its _delta_log")));
         }
         Ok(LogListing { files })
+    }
+
+    /// Whether `version`, committed at `commit_time`, is still the table's
+    /// latest: its commit file is unchanged and the next one does not exist.
+    /// Two HEAD requests, instead of listing a log that grows with every commit.
+    /// `false` whenever it cannot tell (the caller then lists the log).
+    pub async fn is_still_latest(store: &Arc<dyn ObjectStore>, version: u64, commit_time: DateTime<Utc>) -> bool {
+        let (current_path, next_path) = (commit_path(version), commit_path(version + 1));
+        let (current, next) = futures::join!(store.head(&current_path), store.head(&next_path));
+        // Some stores (S3) list times in milliseconds but HEAD them in seconds.
+        let same_time = |time: DateTime<Utc>| {
+            time == commit_time || (time.timestamp_subsec_nanos() == 0 && time.timestamp() == commit_time.timestamp())
+        };
+        let unchanged = current.is_ok_and(|meta| same_time(meta.last_modified));
+        unchanged && matches!(next, Err(object_store::Error::NotFound { .. }))
     }
 
     pub fn latest_version(&self) -> u64 {

@@ -184,15 +184,33 @@ impl Resolver {
             return gated(name, table, gate, &cache, version, &loaded);
         }
 
+        // The latest version checked every query: a cached latest still in
+        // place is served after two HEAD requests, without listing the log.
+        let cached_latest = match (self.policy, table.at) {
+            (CachePolicy::CheckEveryQuery, VersionSpec::Latest) => cache.cached_latest(),
+            _ => None,
+        };
+        if let Some((version, loaded)) = cached_latest
+            && let Some(commit_time) = loaded.commit_time
+            && LogListing::is_still_latest(&store, version, commit_time).await
+        {
+            *cache.latest.lock() = Some((version, Instant::now()));
+            return gated(name, table, gate, &cache, version, &loaded);
+        }
+
         let listing = LogListing::read(&store, &table.uri).await?;
         let version = choose_version(&listing, table.at, &table.uri)?;
         if table.at == VersionSpec::Latest {
             *cache.latest.lock() = Some((version, Instant::now()));
         }
-        if self.policy != CachePolicy::Disabled
-            && let Some(loaded) = cache.versions.lock().get(&version).cloned()
-        {
-            return gated(name, table, gate, &cache, version, &loaded);
+        let cached = cache.versions.lock().get(&version).cloned();
+        if let Some(loaded) = cached {
+            if self.policy != CachePolicy::Disabled && loaded.commit_time == listing.commit_time(version) {
+                return gated(name, table, gate, &cache, version, &loaded);
+            }
+            // The same version number with another commit: the table was
+            // deleted and created again at this location. Nothing cached holds.
+            cache.forget_all().await;
         }
 
         let protocol = listing.protocol_at(&store, version, &table.uri).await?;
@@ -258,6 +276,21 @@ impl Resolver {
             tables.insert(key, Arc::clone(&cache));
         }
         Ok(cache)
+    }
+}
+
+impl TableCache {
+    /// The latest version last seen, when it is still loaded.
+    fn cached_latest(&self) -> Option<(u64, Arc<Loaded>)> {
+        let (version, _) = (*self.latest.lock())?;
+        let loaded = self.versions.lock().get(&version).cloned()?;
+        Some((version, loaded))
+    }
+
+    async fn forget_all(&self) {
+        self.versions.lock().clear();
+        *self.latest.lock() = None;
+        *self.follower.lock().await = None;
     }
 }
 

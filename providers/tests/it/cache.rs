@@ -69,6 +69,36 @@ async fn check_every_query_shares_snapshots_and_sees_new_commits() {
     assert!(Arc::ptr_eq(&a.snapshot, &v4.snapshot), "version 4 stays cached after the table moved on");
 }
 
+/// Writes `commits` single-row commits (ids 1000, 1001, …) into a new table at `path`.
+async fn create_table(path: &str, commits: i64) {
+    let schema = Arc::new(Schema::new(vec![Field::new("id", DataType::Int64, true)]));
+    let mut table = DeltaTableBuilder::from_url(table_url(path)).expect("builder").build().expect("table");
+    for id in 1000..1000 + commits {
+        let batch = RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(Int64Array::from(vec![id]))]).expect("batch");
+        table = table.write(vec![batch]).await.expect("write");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_every_query_notices_a_table_created_again_at_the_same_location() {
+    let (_dir, path) = copy_table("simple_table");
+    let env = env(CachePolicy::CheckEveryQuery);
+    let latest = TableRef::local(&path);
+    let before = resolve(&env, &latest).await;
+    assert_eq!(before.version, 4);
+    assert_eq!(ids(&env, &latest).await, ["5", "7", "9"]);
+
+    // Deleted and written again with as many commits: version 4 again, another table.
+    std::fs::remove_dir_all(&path).expect("delete the table");
+    std::fs::create_dir(&path).expect("an empty directory");
+    create_table(&path, 5).await;
+
+    let after = resolve(&env, &latest).await;
+    assert_eq!(after.version, 4);
+    assert!(!Arc::ptr_eq(&before.snapshot, &after.snapshot), "the old version 4 is not served");
+    assert_eq!(ids(&env, &latest).await, ["1000", "1001", "1002", "1003", "1004"]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn max_staleness_serves_the_cached_latest_without_checking() {
     let (_dir, path) = copy_table("simple_table");
