@@ -1,6 +1,8 @@
-//! The pieces every dfpack crate shares: one error type with a stable kind, and
-//! the panic containment that every FFI-reachable entry point runs behind.
+//! The pieces every dfpack crate shares: one error type with a stable kind,
+//! the panic containment that every FFI-reachable entry point runs behind, and
+//! the canonical MessagePack primitives and digest behind every fingerprint.
 
+pub mod canonical;
 mod error;
 mod panic;
 

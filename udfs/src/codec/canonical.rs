@@ -14,6 +14,11 @@
 //! in this module's tests pin it; a change that breaks them is a breaking
 //! change, not a refactoring.
 //!
+//! This module maps Arrow values onto MessagePack items; the bytes of each
+//! item (ints, floats, lengths, ext headers), the order of map entries and
+//! the digest come from [`dfpack_common::canonical`], the pack's one hashing
+//! module, which contract payloads (`dfpack-contracts`) are encoded with too.
+//!
 //! # The form (version 1)
 //!
 //! | Arrow type | MessagePack |
@@ -40,8 +45,8 @@
 //!
 //! Rules that make the encoding unique:
 //!
-//! * **Integers** use the shortest MessagePack int that holds the value, as
-//!   rmp's `write_uint` / `write_sint` choose it: positive fixint for 0…127,
+//! * **Integers** use the shortest MessagePack int that holds the value (the
+//!   choice rmp's `write_uint` / `write_sint` make too): positive fixint for 0…127,
 //!   negative fixint for -32…-1, then uint 8/16/32/64 for larger non-negative
 //!   values and int 8/16/32/64 for smaller negative ones. Signedness and width
 //!   of the Arrow type do not matter: `Int8 5`, `Int64 5` and `UInt64 5` are
@@ -134,6 +139,7 @@ use arrow::datatypes::{
     TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type, i256,
 };
 use datafusion_common::{DataFusionError, Result, ScalarValue, exec_err};
+use dfpack_common::canonical::{self, MapScratch, TooLong};
 
 use crate::decimal::ToI256;
 
@@ -153,12 +159,9 @@ pub mod ext_type {
     pub const DECIMAL: i8 = 5;
 }
 
-/// The encoding of a null, and of every row of a `Null` column.
-pub const NIL: u8 = 0xc0;
-
-/// The one NaN bit pattern every NaN is written as. Spelled out rather than
-/// taken from `f64::NAN`, whose bit pattern Rust does not promise.
-pub const CANONICAL_NAN_BITS: u64 = 0x7FF8_0000_0000_0000;
+/// The encoding of a null (nil), and of every row of a `Null` column; and
+/// the one NaN bit pattern every NaN is written as.
+pub use dfpack_common::canonical::{CANONICAL_NAN_BITS, NIL};
 
 const MILLISECONDS_PER_DAY: i64 = 86_400_000;
 const NANOSECONDS_PER_SECOND: i64 = 1_000_000_000;
@@ -270,7 +273,7 @@ pub fn encode_scalar(context: &str, value: &ScalarValue, out: &mut Vec<u8>) -> R
 /// Why a valid Arrow value could not be written.
 #[derive(Debug)]
 enum EncodeError {
-    TooLong { what: &'static str, len: usize },
+    TooLong(TooLong),
     Overflow { what: &'static str, value: i64 },
     DictionaryKey { key: usize, values: usize },
 }
@@ -278,11 +281,7 @@ enum EncodeError {
 impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::TooLong { what, len } => write!(
-                f,
-                "a {what} of length {len} is longer than MessagePack allows ({})",
-                u32::MAX
-            ),
+            Self::TooLong(too_long) => too_long.fmt(f),
             Self::Overflow { what, value } => {
                 write!(f, "the {what} {value} overflows 64-bit nanoseconds")
             }
@@ -291,6 +290,12 @@ impl fmt::Display for EncodeError {
                 "dictionary key {key} is out of bounds of its {values} values"
             ),
         }
+    }
+}
+
+impl From<TooLong> for EncodeError {
+    fn from(too_long: TooLong) -> Self {
+        Self::TooLong(too_long)
     }
 }
 
@@ -303,25 +308,13 @@ trait Encode: Send {
     fn encode(&self, row: usize, out: &mut Vec<u8>) -> EncodeResult;
 }
 
-/// rmp's writers are generic over a writer that may fail; a `Vec<u8>` never
-/// does (it aborts when out of memory instead), so their results carry no
-/// information here.
-#[inline]
-fn written<T, E>(result: std::result::Result<T, E>) {
-    let _ = result;
-}
-
-fn length(what: &'static str, len: usize) -> std::result::Result<u32, EncodeError> {
-    u32::try_from(len).map_err(|_| EncodeError::TooLong { what, len })
-}
-
 /// Builds the encoder of `array`, or returns the (possibly nested) data type
 /// that has no canonical form.
 fn encoder<'a>(array: &'a dyn Array) -> std::result::Result<Box<dyn Encode + 'a>, DataType> {
     let encoder: Box<dyn Encode + 'a> = match array.data_type() {
         DataType::Null => Box::new(AllNil),
         DataType::Boolean => typed(array.as_boolean(), |v: bool, out| {
-            out.push(if v { 0xc3 } else { 0xc2 });
+            canonical::write_bool(out, v);
             Ok(())
         }),
         DataType::Int8 => signed::<Int8Type>(array),
@@ -343,12 +336,10 @@ fn encoder<'a>(array: &'a dyn Array) -> std::result::Result<Box<dyn Encode + 'a>
         DataType::BinaryView => typed(array.as_binary_view(), write_bin),
         DataType::FixedSizeBinary(_) => typed(array.as_fixed_size_binary(), write_bin),
         DataType::Date32 => typed(array.as_primitive::<Date32Type>(), |days: i32, out| {
-            write_date(i64::from(days), out);
-            Ok(())
+            write_date(i64::from(days), out)
         }),
         DataType::Date64 => typed(array.as_primitive::<Date64Type>(), |ms: i64, out| {
-            write_date(ms.div_euclid(MILLISECONDS_PER_DAY), out);
-            Ok(())
+            write_date(ms.div_euclid(MILLISECONDS_PER_DAY), out)
         }),
         DataType::Timestamp(unit, _) => timestamps(array, *unit),
         DataType::Time32(TimeUnit::Second) => times::<Time32SecondType>(array, 1_000_000_000),
@@ -438,7 +429,7 @@ where
     T::Native: Into<i64>,
 {
     typed(array.as_primitive::<T>(), |v: T::Native, out| {
-        written(rmp::encode::write_sint(out, v.into()));
+        canonical::write_sint(out, v.into());
         Ok(())
     })
 }
@@ -449,7 +440,7 @@ where
     T::Native: Into<u64>,
 {
     typed(array.as_primitive::<T>(), |v: T::Native, out| {
-        written(rmp::encode::write_uint(out, v.into()));
+        canonical::write_uint(out, v.into());
         Ok(())
     })
 }
@@ -460,69 +451,46 @@ where
     T::Native: Into<f64>,
 {
     typed(array.as_primitive::<T>(), |v: T::Native, out| {
-        write_f64(v.into(), out);
+        canonical::write_f64(out, v.into());
         Ok(())
     })
 }
 
-/// Writes `float 64` with the canonical bits. The bytes are written here
-/// rather than by rmp so the NaN bit pattern is exactly the documented one.
-#[inline]
-fn write_f64(v: f64, out: &mut Vec<u8>) {
-    let bits = if v.is_nan() {
-        CANONICAL_NAN_BITS
-    } else if v == 0.0 {
-        // Also true for -0.0, which is folded into +0.0 here.
-        0
-    } else {
-        v.to_bits()
-    };
-    out.push(0xcb);
-    out.extend_from_slice(&bits.to_be_bytes());
-}
-
+/// Value-first adapters of the shared writers, the shape [`typed`] takes.
 fn write_str(v: &str, out: &mut Vec<u8>) -> EncodeResult {
-    written(rmp::encode::write_str_len(out, length("string", v.len())?));
-    out.extend_from_slice(v.as_bytes());
-    Ok(())
+    Ok(canonical::write_str(out, v)?)
 }
 
 fn write_bin(v: &[u8], out: &mut Vec<u8>) -> EncodeResult {
-    written(rmp::encode::write_bin_len(out, length("binary", v.len())?));
-    out.extend_from_slice(v);
-    Ok(())
+    Ok(canonical::write_bin(out, v)?)
 }
 
-/// Writes an ext header and payload. Payloads here are at most 33 bytes.
+/// Writes an ext header and payload (at most 33 bytes here).
 #[inline]
-fn write_ext(code: i8, payload: &[u8], out: &mut Vec<u8>) {
-    // rmp picks fixext 1/2/4/8/16 or ext 8 by length; a payload of a few
-    // bytes always fits, so the conversion cannot fail.
-    let len = u32::try_from(payload.len()).unwrap_or(u32::MAX);
-    written(rmp::encode::write_ext_meta(out, len, code));
-    out.extend_from_slice(payload);
+fn write_ext(code: i8, payload: &[u8], out: &mut Vec<u8>) -> EncodeResult {
+    Ok(canonical::write_ext(out, code, payload)?)
 }
 
-fn write_date(days: i64, out: &mut Vec<u8>) {
-    write_ext(ext_type::DATE, &days.to_be_bytes(), out);
+fn write_date(days: i64, out: &mut Vec<u8>) -> EncodeResult {
+    write_ext(ext_type::DATE, &days.to_be_bytes(), out)
 }
 
 /// The standard MessagePack timestamp of `seconds` + `nanoseconds` (in
 /// `0..10⁹`), in its shortest form.
-fn write_timestamp(seconds: i64, nanoseconds: u32, out: &mut Vec<u8>) {
+fn write_timestamp(seconds: i64, nanoseconds: u32, out: &mut Vec<u8>) -> EncodeResult {
     if seconds >> 34 == 0 {
         // 0 <= seconds < 2^34
         if nanoseconds == 0 && seconds <= i64::from(u32::MAX) {
-            write_ext(ext_type::TIMESTAMP, &(seconds as u32).to_be_bytes(), out);
+            write_ext(ext_type::TIMESTAMP, &(seconds as u32).to_be_bytes(), out)
         } else {
             let packed = (u64::from(nanoseconds) << 34) | seconds as u64;
-            write_ext(ext_type::TIMESTAMP, &packed.to_be_bytes(), out);
+            write_ext(ext_type::TIMESTAMP, &packed.to_be_bytes(), out)
         }
     } else {
         let mut payload = [0u8; 12];
         payload[..4].copy_from_slice(&nanoseconds.to_be_bytes());
         payload[4..].copy_from_slice(&seconds.to_be_bytes());
-        write_ext(ext_type::TIMESTAMP, &payload, out);
+        write_ext(ext_type::TIMESTAMP, &payload, out)
     }
 }
 
@@ -546,8 +514,7 @@ where
         let seconds = v.div_euclid(units_per_second);
         // In 0..units_per_second, so at most 10^9 - 1 nanoseconds: fits u32.
         let nanoseconds = v.rem_euclid(units_per_second) * nanoseconds_per_unit;
-        write_timestamp(seconds, nanoseconds as u32, out);
-        Ok(())
+        write_timestamp(seconds, nanoseconds as u32, out)
     })
 }
 
@@ -564,8 +531,7 @@ where
                 what: "time",
                 value: v,
             })?;
-        write_ext(ext_type::TIME, &nanoseconds.to_be_bytes(), out);
-        Ok(())
+        write_ext(ext_type::TIME, &nanoseconds.to_be_bytes(), out)
     })
 }
 
@@ -585,42 +551,36 @@ where
     typed(array.as_primitive::<T>(), move |v: i64, out| {
         // Cannot overflow: |i64| * 10^9 < 2^93.
         let nanoseconds = i128::from(v) * nanoseconds_per_unit;
-        write_ext(ext_type::DURATION, &nanoseconds.to_be_bytes(), out);
-        Ok(())
+        write_ext(ext_type::DURATION, &nanoseconds.to_be_bytes(), out)
     })
 }
 
-fn write_interval(months: i32, days: i32, nanoseconds: i64, out: &mut Vec<u8>) {
+fn write_interval(months: i32, days: i32, nanoseconds: i64, out: &mut Vec<u8>) -> EncodeResult {
     let mut payload = [0u8; 16];
     payload[..4].copy_from_slice(&months.to_be_bytes());
     payload[4..8].copy_from_slice(&days.to_be_bytes());
     payload[8..].copy_from_slice(&nanoseconds.to_be_bytes());
-    write_ext(ext_type::INTERVAL, &payload, out);
+    write_ext(ext_type::INTERVAL, &payload, out)
 }
 
 fn intervals(array: &dyn Array, unit: IntervalUnit) -> Box<dyn Encode + '_> {
     match unit {
         IntervalUnit::YearMonth => typed(
             array.as_primitive::<IntervalYearMonthType>(),
-            |months: i32, out| {
-                write_interval(months, 0, 0, out);
-                Ok(())
-            },
+            |months: i32, out| write_interval(months, 0, 0, out),
         ),
         IntervalUnit::DayTime => typed(
             array.as_primitive::<IntervalDayTimeType>(),
             |v: arrow::datatypes::IntervalDayTime, out| {
                 // Cannot overflow: |i32| * 10^6 < 2^51.
                 let nanoseconds = i64::from(v.milliseconds) * 1_000_000;
-                write_interval(0, v.days, nanoseconds, out);
-                Ok(())
+                write_interval(0, v.days, nanoseconds, out)
             },
         ),
         IntervalUnit::MonthDayNano => typed(
             array.as_primitive::<IntervalMonthDayNanoType>(),
             |v: arrow::datatypes::IntervalMonthDayNano, out| {
-                write_interval(v.months, v.days, v.nanoseconds, out);
-                Ok(())
+                write_interval(v.months, v.days, v.nanoseconds, out)
             },
         ),
     }
@@ -632,12 +592,11 @@ where
     T::Native: ToI256,
 {
     typed(array.as_primitive::<T>(), move |v: T::Native, out| {
-        write_decimal(scale, v.to_i256(), out);
-        Ok(())
+        write_decimal(scale, v.to_i256(), out)
     })
 }
 
-fn write_decimal(scale: i8, unscaled: i256, out: &mut Vec<u8>) {
+fn write_decimal(scale: i8, unscaled: i256, out: &mut Vec<u8>) -> EncodeResult {
     let bytes = unscaled.to_be_bytes();
     // Drop leading bytes that only repeat the sign: a 00 before a byte whose
     // top bit is clear, an ff before one whose top bit is set.
@@ -654,7 +613,7 @@ fn write_decimal(scale: i8, unscaled: i256, out: &mut Vec<u8>) {
     payload[0] = scale as u8;
     let len = bytes.len() - start;
     payload[1..=len].copy_from_slice(&bytes[start..]);
-    write_ext(ext_type::DECIMAL, &payload[..=len], out);
+    write_ext(ext_type::DECIMAL, &payload[..=len], out)
 }
 
 /// Rows of a dictionary column, encoded as the value each key points at.
@@ -719,20 +678,10 @@ fn run_end_encoded<R: RunEndIndexType>(
     }))
 }
 
-fn array_header(len: usize, out: &mut Vec<u8>) -> EncodeResult {
-    written(rmp::encode::write_array_len(out, length("list", len)?));
-    Ok(())
-}
-
-fn map_header(len: usize, out: &mut Vec<u8>) -> EncodeResult {
-    written(rmp::encode::write_map_len(out, length("map", len)?));
-    Ok(())
-}
-
 /// Writes the elements `range` of a list's child as a MessagePack array.
 #[inline]
 fn write_elements(items: &dyn Encode, range: Range<usize>, out: &mut Vec<u8>) -> EncodeResult {
-    array_header(range.len(), out)?;
+    canonical::write_array_header(out, range.len())?;
     for item in range {
         items.encode(item, out)?;
     }
@@ -818,51 +767,21 @@ fn fixed_size_lists(
     }))
 }
 
-/// Reused buffers of the map entries of one row, sorted before they are
-/// copied out.
-#[derive(Default)]
-struct Scratch {
-    bytes: Vec<u8>,
-    entries: Vec<Range<usize>>,
-}
-
 /// Writes a map of `count` entries, each written by `entry(i, buffer)` as its
-/// key then its value, in the canonical order: sorted by their bytes.
-///
-/// Sorting whole entries (key then value) sorts by key first: distinct
-/// encoded keys cannot be prefixes of one another (MessagePack values are
-/// self-delimiting), so they differ at a byte inside both keys. Entries that
-/// compare equal are byte-identical, so an unstable sort is deterministic.
+/// key then its value, in the canonical order (see
+/// [`canonical::write_sorted_map`]), sorting in the encoder's reused buffers.
 fn write_sorted_map(
-    scratch: &RefCell<Scratch>,
+    scratch: &RefCell<MapScratch>,
     count: usize,
     out: &mut Vec<u8>,
-    mut entry: impl FnMut(usize, &mut Vec<u8>) -> EncodeResult,
+    entry: impl FnMut(usize, &mut Vec<u8>) -> EncodeResult,
 ) -> EncodeResult {
-    map_header(count, out)?;
-    if count <= 1 {
-        return (0..count).try_for_each(|i| entry(i, out));
-    }
     // Encoders form a tree, so the same encoder is never re-entered while its
     // scratch is borrowed; a fresh buffer covers that case all the same.
-    let mut fresh = Scratch::default();
-    let mut borrowed = scratch.try_borrow_mut();
-    let Scratch { bytes, entries } = match borrowed.as_deref_mut() {
-        Ok(scratch) => scratch,
-        Err(_) => &mut fresh,
-    };
-    bytes.clear();
-    entries.clear();
-    for i in 0..count {
-        let start = bytes.len();
-        entry(i, bytes)?;
-        entries.push(start..bytes.len());
+    match scratch.try_borrow_mut() {
+        Ok(mut reused) => canonical::write_sorted_map(&mut reused, count, out, entry),
+        Err(_) => canonical::write_sorted_map(&mut MapScratch::default(), count, out, entry),
     }
-    entries.sort_unstable_by(|a, b| bytes[a.clone()].cmp(&bytes[b.clone()]));
-    for range in entries.iter() {
-        out.extend_from_slice(&bytes[range.clone()]);
-    }
-    Ok(())
 }
 
 /// Rows of a struct column whose field names are unique: the entry order is
@@ -894,7 +813,7 @@ impl Encode for StructRows<'_> {
 struct StructRowsWithDuplicateNames<'a> {
     array: &'a StructArray,
     fields: Vec<(Vec<u8>, Box<dyn Encode + 'a>)>,
-    scratch: RefCell<Scratch>,
+    scratch: RefCell<MapScratch>,
 }
 
 impl Encode for StructRowsWithDuplicateNames<'_> {
@@ -923,7 +842,7 @@ fn structs(array: &StructArray) -> std::result::Result<Box<dyn Encode + '_>, Dat
     }
     fields.sort_by(|(a, _), (b, _)| a.cmp(b));
     let mut header = Vec::with_capacity(5);
-    if map_header(fields.len(), &mut header).is_err() {
+    if canonical::write_map_header(&mut header, fields.len()).is_err() {
         return Err(array.data_type().clone());
     }
     let unique = fields.windows(2).all(|pair| pair[0].0 != pair[1].0);
@@ -946,7 +865,7 @@ struct MapRows<'a> {
     array: &'a MapArray,
     keys: Box<dyn Encode + 'a>,
     values: Box<dyn Encode + 'a>,
-    scratch: RefCell<Scratch>,
+    scratch: RefCell<MapScratch>,
 }
 
 impl Encode for MapRows<'_> {

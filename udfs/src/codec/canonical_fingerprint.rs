@@ -1,5 +1,6 @@
 //! `canonical_fingerprint(value)`: the BLAKE3-256 of a value's canonical
-//! MessagePack form, as lowercase hex.
+//! MessagePack form, as lowercase hex. The digest is
+//! [`dfpack_common::canonical`]'s, the one every fingerprint in the pack uses.
 
 use std::sync::Arc;
 
@@ -12,12 +13,10 @@ use datafusion_expr::{
     Volatility,
 };
 use datafusion_macros::user_doc;
+use dfpack_common::canonical::{FINGERPRINT_HEX_LEN, fingerprint_hex, push_fingerprint_hex};
 
 use super::args::{canonical_return_field, check_offset, unary};
 use super::canonical::CanonicalEncoder;
-
-/// Characters of one fingerprint: 32 bytes in hex.
-const HEX_LEN: usize = 64;
 
 #[user_doc(
     doc_section(label = "MessagePack Functions"),
@@ -97,15 +96,18 @@ impl ScalarUDFImpl for CanonicalFingerprintFunc {
 fn fingerprint_column(array: &dyn Array) -> Result<ArrayRef> {
     let encoder = CanonicalEncoder::try_new(NAME, array)?;
     let rows = array.len();
-    check_offset(NAME, rows.saturating_mul(HEX_LEN), 0)?;
-    let mut builder = StringBuilder::with_capacity(rows, rows * HEX_LEN);
-    // One buffer for the whole batch: cleared, never reallocated once it has
+    check_offset(NAME, rows.saturating_mul(FINGERPRINT_HEX_LEN), 0)?;
+    let mut builder = StringBuilder::with_capacity(rows, rows * FINGERPRINT_HEX_LEN);
+    // One buffer each for the whole batch: cleared, never reallocated once
     // grown to the longest row.
     let mut encoded = Vec::new();
+    let mut hex = String::with_capacity(FINGERPRINT_HEX_LEN);
     for row in 0..rows {
         encoded.clear();
         encoder.append(row, &mut encoded)?;
-        builder.append_value(blake3::hash(&encoded).to_hex().as_str());
+        hex.clear();
+        push_fingerprint_hex(&mut hex, &encoded);
+        builder.append_value(&hex);
     }
     Ok(Arc::new(builder.finish()))
 }
@@ -115,5 +117,5 @@ fn fingerprint_column(array: &dyn Array) -> Result<ArrayRef> {
 pub fn fingerprint_row(array: &dyn Array, row: usize) -> Result<String> {
     let mut encoded = Vec::new();
     CanonicalEncoder::try_new(NAME, array)?.append(row, &mut encoded)?;
-    Ok(blake3::hash(&encoded).to_hex().to_string())
+    Ok(fingerprint_hex(&encoded))
 }

@@ -1,0 +1,67 @@
+//! The generator of dfpack's contract types: reads the JSON Schemas in
+//! `schemas/` and writes the Rust types of `dfpack-contracts`
+//! (`contracts/src/generated.rs`) and the Python classes of the `dfpack`
+//! package (`loader/python/python/dfpack/contracts.py`).
+//!
+//! Both outputs are checked in; `dfpack-contracts` has a test that generates
+//! them in memory and fails unless they are byte-identical to the files, so
+//! the schemas stay the single source of truth. Run the binary
+//! (`cargo run -p dfpack-contracts-codegen`) after changing a schema.
+//!
+//! The JSON Schema subset understood is documented in [`model`]; anything
+//! outside it is an error naming the schema file and the JSON pointer.
+
+mod json;
+pub mod model;
+mod python;
+mod rust;
+mod text;
+
+use std::path::{Path, PathBuf};
+
+pub use python::MAX_PAYLOAD_BYTES as PYTHON_MAX_PAYLOAD_BYTES;
+
+/// Where the schemas are, relative to the workspace root.
+pub const SCHEMA_DIR: &str = "schemas";
+/// Where the Rust types go, relative to the workspace root.
+pub const RUST_OUTPUT: &str = "contracts/src/generated.rs";
+/// Where the Python classes go, relative to the workspace root.
+pub const PYTHON_OUTPUT: &str = "loader/python/python/dfpack/contracts.py";
+
+/// The generated sources.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    pub rust: String,
+    pub python: String,
+}
+
+/// The workspace root, found from this crate's own location.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Generates both outputs from the `*.json` files of `schema_dir`.
+pub fn generate(schema_dir: &Path) -> Result<Generated, String> {
+    let entries = std::fs::read_dir(schema_dir).map_err(|e| format!("cannot list {}: {e}", schema_dir.display()))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| format!("cannot list {}: {e}", schema_dir.display()))?.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| format!("{}: the file name is not UTF-8", path.display()))?
+            .to_string();
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        files.push((name, text));
+    }
+    generate_from(&files)
+}
+
+/// Generates both outputs from schema files given as `(file name, text)`.
+pub fn generate_from(files: &[(String, String)]) -> Result<Generated, String> {
+    let model = model::read(files)?;
+    Ok(Generated { rust: rust::emit(&model), python: python::emit(&model) })
+}

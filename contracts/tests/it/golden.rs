@@ -1,0 +1,122 @@
+//! Golden vectors: the canonical bytes and fingerprint of every fixture,
+//! computed independently (`fixtures/make_golden.py`, Python's msgpack and
+//! blake3 packages). A failure means stored fingerprints would change.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, Int64Array, ListBuilder, MapBuilder, StringArray, StringBuilder, StructArray};
+use arrow::datatypes::{DataType, Field};
+use dfpack_contracts::*;
+use dfpack_udfs::codec::canonical::CanonicalEncoder;
+use dfpack_udfs::codec::canonical_fingerprint::fingerprint_row;
+use serde_json::Value;
+
+use crate::support::{PayloadCheck, decoded, every_payload, fixtures_dir, hex};
+
+#[test]
+fn every_fixture_has_its_golden_canonical_bytes_and_fingerprint() {
+    struct Golden(Value);
+    impl PayloadCheck for Golden {
+        fn check<T: Payload + Clone + Debug + PartialEq>(&mut self, file: &str) {
+            let payload: T = decoded(file);
+            let expected = &self.0[file];
+            let canonical = codec::canonical_msgpack(&payload).expect("canonical");
+            assert_eq!(Some(hex(&canonical).as_str()), expected["canonical"].as_str(), "{file}: canonical bytes");
+            assert_eq!(
+                Some(codec::fingerprint(&payload).expect("fingerprint").as_str()),
+                expected["fingerprint"].as_str(),
+                "{file}: fingerprint"
+            );
+        }
+    }
+    let text = std::fs::read_to_string(fixtures_dir().join("golden.json")).expect("golden.json");
+    every_payload(&mut Golden(serde_json::from_str(&text).expect("golden.json is JSON")));
+}
+
+#[test]
+fn small_payloads_have_the_documented_bytes() {
+    // A map of two entries sorted by their encoded keys: "app_id" (a6 …)
+    // before "version" (a7 …); 200 as uint 8 (cc c8).
+    let payload = AppTransaction { app_id: "etl".into(), version: 200 };
+    assert_eq!(hex(&codec::canonical_msgpack(&payload).unwrap()), "82a66170705f6964a365746ca776657273696f6eccc8");
+    // Entries sorted by encoded key, which is not string order: "type" (a4 …),
+    // "scale" (a5 …), "precision" (a9 …); -2 as a negative fixint (fe).
+    let negative = ArrowType::Decimal128 { precision: 5, scale: -2 };
+    assert_eq!(
+        hex(&codec::canonical_msgpack(&negative).unwrap()),
+        "83a474797065aa646563696d616c313238a57363616c65fea9707265636973696f6e05"
+    );
+}
+
+/// The canonical encoding udfs gives row 0 of a one-row column.
+fn udfs_canonical(column: &dyn Array) -> Vec<u8> {
+    let mut out = Vec::new();
+    CanonicalEncoder::try_new("test", column).expect("encodable").append(0, &mut out).expect("encodes");
+    out
+}
+
+fn struct_of(fields: Vec<(&str, ArrayRef)>) -> StructArray {
+    StructArray::from(
+        fields
+            .into_iter()
+            .map(|(name, column)| (Arc::new(Field::new(name, column.data_type().clone(), true)), column))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// A payload and the Arrow struct of the same values encode alike: one
+/// canonical form for the whole pack, one fingerprint.
+#[test]
+fn payloads_encode_as_the_arrow_struct_of_their_values() {
+    let transaction = AppTransaction { app_id: "nightly-etl".into(), version: 42 };
+    let transaction_row = struct_of(vec![
+        ("version", Arc::new(Int64Array::from(vec![42]))),
+        ("app_id", Arc::new(StringArray::from(vec!["nightly-etl"]))),
+    ]);
+    assert_eq!(codec::canonical_msgpack(&transaction).unwrap(), udfs_canonical(&transaction_row));
+    assert_eq!(codec::fingerprint(&transaction).unwrap(), fingerprint_row(&transaction_row, 0).unwrap());
+
+    // Maps, nested structs, integers of other widths.
+    let options: CommitOptions = decoded("commit_options.json");
+    let mut metadata = MapBuilder::new(None, StringBuilder::new(), StringBuilder::new());
+    for (key, value) in [("owner", "data-eng"), ("job", "nightly")] {
+        metadata.keys().append_value(key);
+        metadata.values().append_value(value);
+    }
+    metadata.append(true).unwrap();
+    let options_row = struct_of(vec![
+        ("max_retries", Arc::new(arrow::array::UInt8Array::from(vec![5]))),
+        ("metadata", Arc::new(metadata.finish())),
+        (
+            "app_transaction",
+            Arc::new(struct_of(vec![
+                ("app_id", Arc::new(StringArray::from(vec!["nightly-etl"]))),
+                ("version", Arc::new(Int64Array::from(vec![42]))),
+            ])),
+        ),
+    ]);
+    assert_eq!(codec::canonical_msgpack(&options).unwrap(), udfs_canonical(&options_row));
+    assert_eq!(codec::fingerprint(&options).unwrap(), fingerprint_row(&options_row, 0).unwrap());
+
+    // Lists of strings, and a bool.
+    let support = ProtocolSupport {
+        max_reader_version: Some(3),
+        max_writer_version: None,
+        reader_features: Some(vec!["deletionVectors".into(), "columnMapping".into()]),
+        writer_features: Some(vec![]),
+    };
+    let mut reader_features = ListBuilder::new(StringBuilder::new());
+    reader_features.values().append_value("deletionVectors");
+    reader_features.values().append_value("columnMapping");
+    reader_features.append(true);
+    let mut writer_features = ListBuilder::new(StringBuilder::new());
+    writer_features.append(true);
+    let support_row = struct_of(vec![
+        ("writer_features", Arc::new(writer_features.finish())),
+        ("reader_features", Arc::new(reader_features.finish())),
+        ("max_reader_version", Arc::new(arrow::array::Int32Array::from(vec![3]))),
+    ]);
+    assert!(matches!(support_row.column(0).data_type(), DataType::List(_)));
+    assert_eq!(codec::canonical_msgpack(&support).unwrap(), udfs_canonical(&support_row));
+}
