@@ -12,5 +12,6 @@ echo "== build (target dir: $CARGO_TARGET_DIR)"
 cargo build --all-targets
 echo "== Rust tests"
 cargo test --no-fail-fast
+scripts/fuzz.sh 20
 echo "== Python tests"
 loader/python/build.sh

@@ -44,3 +44,59 @@ pub trait Payload: decode::Decode + serde::Serialize + serde::de::DeserializeOwn
     /// The schema's `$id`.
     const SCHEMA_ID: &'static str;
 }
+
+/// Something to do with each payload type: [`for_each_payload`] calls
+/// [`visit`](PayloadVisitor::visit) once per type.
+pub trait PayloadVisitor {
+    fn visit<T: Payload + Clone + std::fmt::Debug + PartialEq + 'static>(&mut self);
+}
+
+/// Visits every payload type, one per schema file, in the order of
+/// [`SCHEMA_IDS`]: what a caller does for every payload (the fuzz targets
+/// decode their input as each) cannot leave a new type out. A test holds
+/// this list to the schemas.
+pub fn for_each_payload(visitor: &mut impl PayloadVisitor) {
+    visitor.visit::<AppTransaction>();
+    visitor.visit::<ArrowType>();
+    visitor.visit::<CommitOptions>();
+    visitor.visit::<ContractSpec>();
+    visitor.visit::<DatasetSpec>();
+    visitor.visit::<FeatureGate>();
+    visitor.visit::<FieldSpec>();
+    visitor.visit::<PluginManifest>();
+    visitor.visit::<ProtocolSupport>();
+    visitor.visit::<ScanOptions>();
+    visitor.visit::<SnapshotInfo>();
+    visitor.visit::<TableReference>();
+    visitor.visit::<TableSchemaSpec>();
+    visitor.visit::<ValidationPolicy>();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn for_each_payload_visits_one_type_per_schema_file() {
+        struct Ids(Vec<&'static str>);
+        impl PayloadVisitor for Ids {
+            fn visit<T: Payload + Clone + std::fmt::Debug + PartialEq + 'static>(&mut self) {
+                self.0.push(T::SCHEMA_ID);
+            }
+        }
+        let mut ids = Ids(Vec::new());
+        for_each_payload(&mut ids);
+        assert_eq!(ids.0, SCHEMA_IDS, "for_each_payload must visit the type of every schema, in SCHEMA_IDS order");
+
+        let schemas = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&schemas)
+            .unwrap_or_else(|e| panic!("cannot list {}: {e}", schemas.display()))
+            .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+            .filter(|name| name.ends_with(".json"))
+            .collect();
+        on_disk.sort();
+        let visited: Vec<&str> =
+            ids.0.iter().map(|id| id.strip_prefix("https://dfpack.dev/schemas/").expect("a dfpack $id")).collect();
+        assert_eq!(visited, on_disk, "for_each_payload must visit the type of every file in schemas/");
+    }
+}
