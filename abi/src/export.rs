@@ -197,24 +197,18 @@ pub extern "C" fn manifest() -> RResult<PackManifest, RString> {
     entry_point("manifest", || Ok(served()?.manifest.clone()))
 }
 
+/// The (guarded) scalar function the pack exports under `name`.
+fn served_scalar_udf(name: RStr<'_>) -> Result<Arc<ScalarUDF>, String> {
+    let udfs = &served()?.scalar_udfs;
+    udfs.get(name.as_str()).cloned().ok_or_else(|| format!("the pack exports no scalar function '{name}'"))
+}
+
 extern "C" fn scalar_udf(name: RStr<'_>) -> RResult<ScalarUdfHandle, RString> {
-    entry_point("scalar_udf", || {
-        let udf = served()?
-            .scalar_udfs
-            .get(name.as_str())
-            .ok_or_else(|| format!("the pack exports no scalar function '{name}'"))?;
-        Ok(ScalarUdfHandle { ffi: FFI_ScalarUDF::from(Arc::clone(udf)) })
-    })
+    entry_point("scalar_udf", || Ok(ScalarUdfHandle { ffi: FFI_ScalarUDF::from(served_scalar_udf(name)?) }))
 }
 
 extern "C" fn scalar_kernel(name: RStr<'_>) -> RResult<ScalarKernelHandle, RString> {
-    entry_point("scalar_kernel", || {
-        let udf = served()?
-            .scalar_udfs
-            .get(name.as_str())
-            .ok_or_else(|| format!("the pack exports no scalar function '{name}'"))?;
-        Ok(ScalarKernelHandle { ffi: FFI_ScalarKernel::new(Arc::clone(udf)) })
-    })
+    entry_point("scalar_kernel", || Ok(ScalarKernelHandle { ffi: FFI_ScalarKernel::new(served_scalar_udf(name)?) }))
 }
 
 extern "C" fn table_function(
