@@ -21,31 +21,30 @@ pub trait PayloadCheck {
     fn check<T: Payload + Clone + Debug + PartialEq>(&mut self, file: &str);
 }
 
-/// Runs a check for every payload type, with its fixture's file name, and
-/// returns the files visited (a test compares them with the schemas).
+/// Runs a check for every payload type (the crate's own list), with its
+/// fixture's file name (its schema's), and returns the files visited (a test
+/// compares them with the schemas).
 pub fn every_payload(check: &mut impl PayloadCheck) -> Vec<&'static str> {
-    macro_rules! each {
-        ($($file:literal => $type:ty),* $(,)?) => {{
-            $(check.check::<$type>($file);)*
-            vec![$($file),*]
-        }};
+    struct Adapter<'a, C> {
+        check: &'a mut C,
+        files: Vec<&'static str>,
     }
-    each!(
-        "app_transaction.json" => AppTransaction,
-        "arrow_type.json" => ArrowType,
-        "commit_options.json" => CommitOptions,
-        "contract_spec.json" => ContractSpec,
-        "dataset_spec.json" => DatasetSpec,
-        "feature_gate.json" => FeatureGate,
-        "field_spec.json" => FieldSpec,
-        "plugin_manifest.json" => PluginManifest,
-        "protocol_support.json" => ProtocolSupport,
-        "scan_options.json" => ScanOptions,
-        "snapshot_info.json" => SnapshotInfo,
-        "table_reference.json" => TableReference,
-        "table_schema_spec.json" => TableSchemaSpec,
-        "validation_policy.json" => ValidationPolicy,
-    )
+    impl<C: PayloadCheck> PayloadVisitor for Adapter<'_, C> {
+        fn visit<T: Payload + Clone + Debug + PartialEq + 'static>(&mut self) {
+            let file = schema_file::<T>();
+            self.check.check::<T>(file);
+            self.files.push(file);
+        }
+    }
+    let mut adapter = Adapter { check, files: Vec::new() };
+    for_each_payload(&mut adapter);
+    adapter.files
+}
+
+/// The file name of a payload type's schema (and of its fixture): the last
+/// segment of its `$id`.
+pub fn schema_file<T: Payload>() -> &'static str {
+    T::SCHEMA_ID.rsplit('/').next().unwrap_or(T::SCHEMA_ID)
 }
 
 /// Decodes a fixture, which must be valid.
