@@ -74,7 +74,8 @@ impl FFI_ScalarKernel {
         // SAFETY: `self` is a kernel the pack built; its functions are the pack's.
         match unsafe { (self.invoke)(self, args, arg_fields, number_rows, return_field) } {
             RResult::ROk(value) => ColumnarValue::try_from(value),
-            RResult::RErr(message) => Err(DataFusionError::Execution(message.into())),
+            // The shape `FFI_ScalarUDF`'s errors have: one message whichever path ran.
+            RResult::RErr(message) => Err(DataFusionError::Ffi(message.into())),
         }
     }
 }

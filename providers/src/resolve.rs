@@ -210,7 +210,7 @@ impl Resolver {
             }
             // The same version number with another commit: the table was
             // deleted and created again at this location. Nothing cached holds.
-            cache.forget_all().await;
+            cache.forget_versions().await;
         }
 
         let protocol = listing.protocol_at(&store, version, &table.uri).await?;
@@ -287,9 +287,10 @@ impl TableCache {
         Some((version, loaded))
     }
 
-    async fn forget_all(&self) {
+    /// Drops every loaded version and the follower (the latest version just
+    /// listed stays recorded: it is the new table's).
+    async fn forget_versions(&self) {
         self.versions.lock().clear();
-        *self.latest.lock() = None;
         *self.follower.lock().await = None;
     }
 }
