@@ -14,6 +14,9 @@ use serde_json::Value;
 
 pub(crate) use decode::{Problems, Table};
 
+use dfpack_contracts::decode::{Decode, Node};
+use dfpack_contracts::{CommitOptions, ContractSpec, ValidationPolicy};
+
 use crate::gate::{ProtocolGate, Requirements, Support};
 use crate::table::{TableRef, VersionSpec};
 
@@ -49,6 +52,16 @@ pub struct DatasetConfig {
     pub table: TableRef,
     pub gate: ProtocolGate,
     pub scan: ScanOptions,
+    /// What the dataset must look like; `None`: not contract-bound.
+    pub contract: Option<ContractSpec>,
+    /// How its data is checked against the contract at run time; `None`: not checked.
+    pub validation: Option<ValidationPolicy>,
+    /// Create the table from the contract's schema on the first write.
+    pub create_if_missing: bool,
+    /// The partition columns of a table the pack creates, in order.
+    pub partition_columns: Vec<String>,
+    /// How writes to the dataset commit (per-write options override these).
+    pub commit: CommitOptions,
 }
 
 /// How a dataset is scanned.
@@ -289,6 +302,12 @@ fn decode_dataset(
         }
         None => ScanOptions::default(),
     };
+    let contract: Option<ContractSpec> = generated(&mut table, "contract", problems);
+    let validation: Option<ValidationPolicy> = generated(&mut table, "validation", problems);
+    let create_if_missing = table.bool("create_if_missing", problems).unwrap_or(false);
+    let partition_columns = table.strings("partition_columns", problems).unwrap_or_default();
+    let commit: CommitOptions = generated(&mut table, "commit", problems).unwrap_or_default();
+    check_contract_use(&table, contract.as_ref(), validation.as_ref(), create_if_missing, &partition_columns, problems);
     table.finish(problems);
     if problems.len() != before {
         return None;
@@ -299,7 +318,73 @@ fn decode_dataset(
         table: TableRef { uri: uri?, storage_options, at },
         gate,
         scan,
+        contract,
+        validation,
+        create_if_missing,
+        partition_columns,
+        commit,
     })
+}
+
+/// Decodes `key` with the decoder generated from its JSON Schema, reporting
+/// each problem under the config path of the value.
+fn generated<T: Decode>(table: &mut Table<'_>, key: &'static str, problems: &mut Problems) -> Option<T> {
+    let path = table.child_path(key);
+    let value = table.value(key)?;
+    let node = Node::from(value.clone());
+    let mut found = dfpack_contracts::decode::Problems::default();
+    let decoded = T::decode(&node, &dfpack_contracts::decode::Path::root(), &mut found);
+    for problem in found.iter() {
+        let inner = problem.path.as_str();
+        let at = if inner.is_empty() {
+            path.clone()
+        } else if inner.starts_with('[') {
+            format!("{path}{inner}")
+        } else {
+            format!("{path}.{inner}")
+        };
+        problems.push(&at, &problem.message);
+    }
+    if found.is_empty() { decoded } else { None }
+}
+
+/// What only makes sense together: validation and partition columns need a
+/// contract to refer to, and a created table takes the contract's schema.
+fn check_contract_use(
+    table: &Table<'_>,
+    contract: Option<&ContractSpec>,
+    validation: Option<&ValidationPolicy>,
+    create_if_missing: bool,
+    partition_columns: &[String],
+    problems: &mut Problems,
+) {
+    if contract.is_none() {
+        if validation.is_some_and(|policy| policy.enabled) {
+            problems.push(&table.child_path("validation"), "needs a contract: validation checks data against it");
+        }
+        if create_if_missing {
+            problems.push(
+                &table.child_path("create_if_missing"),
+                "needs a contract: a created table takes the contract's schema",
+            );
+        }
+    }
+    if !partition_columns.is_empty() && !create_if_missing {
+        problems.push(
+            &table.child_path("partition_columns"),
+            "applies only with create_if_missing = true (an existing table keeps its own partitioning)",
+        );
+    }
+    if let Some(contract) = contract {
+        for (i, column) in partition_columns.iter().enumerate() {
+            if !contract.schema.fields.iter().any(|field| &field.name == column) {
+                problems.push(
+                    &format!("{}[{i}]", table.child_path("partition_columns")),
+                    format!("'{column}' is not a column of the contract"),
+                );
+            }
+        }
+    }
 }
 
 /// Decodes a gate: requirements at its top level, support under `support`.

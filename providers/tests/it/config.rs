@@ -194,3 +194,75 @@ fn files_are_decoded_by_their_extension() {
         PackConfig::from_file(&json_path).expect("json file")
     );
 }
+
+const CONTRACT_BOUND: &str = r#"
+[datasets.orders]
+table_uri = "/data/orders"
+create_if_missing = true
+partition_columns = ["country"]
+validation = { enabled = true, mode = "warn", head = 100 }
+commit = { metadata = { job = "nightly" }, app_transaction = { app_id = "etl", version = 7 }, max_retries = 3 }
+
+[datasets.orders.contract]
+evolution = "additive"
+check_constraints = [{ name = "positive", expression = "amount > 0" }]
+schema.fields = [
+    { name = "id", type = { type = "int64" }, nullable = false },
+    { name = "country", type = { type = "utf8" }, nullable = true },
+]
+"#;
+
+/// Contract, validation and commit options decode with the decoders generated
+/// from `schemas/`: the config holds the generated types themselves.
+#[test]
+fn a_contract_bound_dataset_decodes_into_the_generated_payload_types() {
+    let config = PackConfig::parse(CONTRACT_BOUND, ConfigFormat::Toml).expect("a valid contract-bound dataset");
+    let orders = &config.datasets["orders"];
+    let contract = orders.contract.as_ref().expect("a contract");
+    assert_eq!(contract.evolution, dfpack_contracts::EvolutionPolicy::Additive);
+    let names: Vec<&str> = contract.schema.fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["id", "country"]);
+    let validation = orders.validation.as_ref().expect("a validation policy");
+    assert_eq!((validation.enabled, validation.mode, validation.head), (true, Some(dfpack_contracts::ValidationMode::Warn), Some(100)));
+    assert!(orders.create_if_missing);
+    assert_eq!(orders.partition_columns, ["country"]);
+    let commit = &orders.commit;
+    assert_eq!(commit.app_transaction, Some(dfpack_contracts::AppTransaction { app_id: "etl".into(), version: 7 }));
+    assert_eq!(commit.max_retries, Some(3));
+    assert_eq!(commit.metadata.as_ref().map(|m| m["job"].as_str()), Some("nightly"));
+}
+
+/// Problems inside generated payloads carry their full config path, next to
+/// the config's own problems, all in one error.
+#[test]
+fn problems_inside_a_contract_are_reported_with_their_config_path() {
+    let broken = r#"
+[datasets.orders]
+table_uri = "/data/orders"
+partition_columns = ["region"]
+validation = { enabled = true, mode = "shout" }
+commit = { max_retries = -1 }
+
+[datasets.orders.contract]
+evolution = "loose"
+schema.fields = [{ name = "id", type = { type = "int65" }, nullable = false }]
+
+[datasets.plain]
+table_uri = "/data/plain"
+create_if_missing = true
+validation = { enabled = true }
+"#;
+    let message = PackConfig::parse(broken, ConfigFormat::Toml).expect_err("invalid").to_string();
+    let expected = [
+        "datasets.orders.validation.mode: ",
+        "datasets.orders.commit.max_retries: ",
+        "datasets.orders.contract.evolution: ",
+        "datasets.orders.contract.schema.fields[0].type.type: ",
+        "datasets.orders.partition_columns: applies only with create_if_missing = true",
+        "datasets.plain.create_if_missing: needs a contract",
+        "datasets.plain.validation: needs a contract",
+    ];
+    for line in expected {
+        assert!(message.contains(line), "missing `{line}` in:\n{message}");
+    }
+}
