@@ -142,7 +142,7 @@ async fn run_file(file: &Path) -> Result<(), String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("slt");
+    let root = dfpack_common::crate_dir!().join("slt");
     let filter = std::env::args().nth(1).filter(|arg| !arg.starts_with('-'));
     let files: Vec<PathBuf> = slt_files(&root)
         .into_iter()

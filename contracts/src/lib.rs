@@ -88,7 +88,7 @@ mod tests {
         for_each_payload(&mut ids);
         assert_eq!(ids.0, SCHEMA_IDS, "for_each_payload must visit the type of every schema, in SCHEMA_IDS order");
 
-        let schemas = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+        let schemas = dfpack_common::crate_dir!().join("../schemas");
         let mut on_disk: Vec<String> = std::fs::read_dir(&schemas)
             .unwrap_or_else(|e| panic!("cannot list {}: {e}", schemas.display()))
             .filter_map(|entry| entry.ok()?.file_name().into_string().ok())

@@ -14,7 +14,7 @@ use dfpack_loader::ExportKind;
 use dfpack_tests::{ImageCopy, artifact, pack_image, query, session_with_pack};
 
 fn parity_queries() -> Vec<String> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/parity/queries.sql");
+    let path = dfpack_common::crate_dir!().join("parity/queries.sql");
     std::fs::read_to_string(path)
         .expect("parity queries")
         .lines()

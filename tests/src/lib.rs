@@ -116,7 +116,7 @@ pub fn session_with_pack_config(config: &str) -> (SessionContext, ImageCopy) {
 pub fn delta_tables_dir() -> PathBuf {
     let dir = std::env::var_os("DFPACK_DELTA_TABLES")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/delta-tables"));
+        .unwrap_or_else(|| dfpack_common::crate_dir!().join("../../shared/delta-tables"));
     std::fs::canonicalize(&dir).unwrap_or_else(|e| panic!("the shared Delta tables at {}: {e}", dir.display()))
 }
 

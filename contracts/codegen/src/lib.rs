@@ -35,9 +35,18 @@ pub struct Generated {
     pub python: String,
 }
 
-/// The workspace root, found from this crate's own location.
+/// The workspace root: the nearest directory holding `schemas/` and
+/// `Cargo.lock` above the crate cargo runs (its `CARGO_MANIFEST_DIR` at run
+/// time: a binary may have been built in another clone sharing the target
+/// dir), else above this crate's own sources.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let start = std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+    let start = PathBuf::from(start);
+    start
+        .ancestors()
+        .find(|dir| dir.join("schemas").is_dir() && dir.join("Cargo.lock").is_file())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
 }
 
 /// Generates both outputs from the `*.json` files of `schema_dir`.

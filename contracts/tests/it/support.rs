@@ -8,7 +8,7 @@ use dfpack_contracts::*;
 /// `contracts/tests/fixtures`: one valid example of every payload type, named
 /// after its schema file, and `golden.json`.
 pub fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+    dfpack_common::crate_dir!().join("tests/fixtures")
 }
 
 pub fn fixture(file: &str) -> String {

@@ -15,7 +15,9 @@ use serde_json::Value;
 pub(crate) use decode::{Problems, Table};
 
 use dfpack_contracts::decode::{Decode, Node};
-use dfpack_contracts::{CommitOptions, ContractSpec, ValidationPolicy};
+use dfpack_contracts::{CommitOptions, ContractSpec, FeatureGate, ValidationPolicy};
+/// How a dataset is scanned: the payload type generated from `schemas/scan_options.json`.
+pub use dfpack_contracts::ScanOptions;
 
 use crate::gate::{ProtocolGate, Requirements, Support};
 use crate::table::{TableRef, VersionSpec};
@@ -62,17 +64,6 @@ pub struct DatasetConfig {
     pub partition_columns: Vec<String>,
     /// How writes to the dataset commit (per-write options override these).
     pub commit: CommitOptions,
-}
-
-/// How a dataset is scanned.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ScanOptions {
-    /// Adds a column holding each row's source file path.
-    pub file_column: Option<String>,
-    /// Pushes filters into the parquet reader (row-group and page pruning).
-    pub parquet_pushdown: Option<bool>,
-    /// Dictionary-encodes partition values.
-    pub wrap_partition_values: Option<bool>,
 }
 
 /// When a cached snapshot of a table's latest version is checked for new commits.
@@ -164,10 +155,9 @@ impl PackConfig {
         if let Some(cache) = root.table("cache", &mut problems) {
             config.cache = decode_cache(cache, &mut problems);
         }
-        let default_gate = match root.table("gate", &mut problems) {
-            Some(gate) => decode_gate(gate, &mut problems),
-            None => ProtocolGate::default(),
-        };
+        let default_gate = generated::<FeatureGate>(&mut root, "gate", &mut problems)
+            .map(ProtocolGate::from)
+            .unwrap_or_default();
         if let Some(datasets) = root.table("datasets", &mut problems) {
             for (name, value) in datasets.entries() {
                 let path = datasets.child_path(name);
@@ -286,22 +276,11 @@ fn decode_dataset(
         (None, Some(ts)) => VersionSpec::Timestamp(ts),
         (None, None) => VersionSpec::Latest,
     };
-    let gate = match table.table("gate", problems) {
-        Some(gate) => decode_gate(gate, problems),
+    let gate = match generated::<FeatureGate>(&mut table, "gate", problems) {
+        Some(gate) => ProtocolGate::from(gate),
         None => default_gate.clone(),
     };
-    let scan = match table.table("scan", problems) {
-        Some(mut scan) => {
-            let options = ScanOptions {
-                file_column: scan.string("file_column", problems),
-                parquet_pushdown: scan.bool("parquet_pushdown", problems),
-                wrap_partition_values: scan.bool("wrap_partition_values", problems),
-            };
-            scan.finish(problems);
-            options
-        }
-        None => ScanOptions::default(),
-    };
+    let scan: ScanOptions = generated(&mut table, "scan", problems).unwrap_or_default();
     let contract: Option<ContractSpec> = generated(&mut table, "contract", problems);
     let validation: Option<ValidationPolicy> = generated(&mut table, "validation", problems);
     let create_if_missing = table.bool("create_if_missing", problems).unwrap_or(false);
@@ -330,14 +309,19 @@ fn decode_dataset(
 /// each problem under the config path of the value.
 fn generated<T: Decode>(table: &mut Table<'_>, key: &'static str, problems: &mut Problems) -> Option<T> {
     let path = table.child_path(key);
-    let value = table.value(key)?;
+    decode_generated(table.value(key)?, &path, problems)
+}
+
+/// Decodes `value`, found at config path `path`, with the decoder generated
+/// from its type's JSON Schema; each problem is reported under that path.
+pub(crate) fn decode_generated<T: Decode>(value: &Value, path: &str, problems: &mut Problems) -> Option<T> {
     let node = Node::from(value.clone());
     let mut found = dfpack_contracts::decode::Problems::default();
     let decoded = T::decode(&node, &dfpack_contracts::decode::Path::root(), &mut found);
     for problem in found.iter() {
         let inner = problem.path.as_str();
         let at = if inner.is_empty() {
-            path.clone()
+            path.to_string()
         } else if inner.starts_with('[') {
             format!("{path}{inner}")
         } else {
@@ -387,38 +371,28 @@ fn check_contract_use(
     }
 }
 
-/// Decodes a gate: requirements at its top level, support under `support`.
-pub(crate) fn decode_gate(mut table: Table<'_>, problems: &mut Problems) -> ProtocolGate {
-    let defaults = Support::default();
-    let requirements = Requirements {
-        min_reader_version: table.integer("min_reader_version", 3, problems).map(|v| v as i32),
-        min_writer_version: table.integer("min_writer_version", 7, problems).map(|v| v as i32),
-        required_reader_features: table.strings("required_reader_features", problems).unwrap_or_default(),
-        required_writer_features: table.strings("required_writer_features", problems).unwrap_or_default(),
-    };
-    let support = match table.table("support", problems) {
-        Some(mut support) => {
-            let decoded = Support {
-                max_reader_version: support
-                    .integer("max_reader_version", 3, problems)
-                    .map_or(defaults.max_reader_version, |v| v as i32),
-                max_writer_version: support
-                    .integer("max_writer_version", 7, problems)
-                    .map_or(defaults.max_writer_version, |v| v as i32),
-                reader_features: support
-                    .strings("reader_features", problems)
-                    .map_or(defaults.reader_features.clone(), |f| f.into_iter().collect()),
-                writer_features: support
-                    .strings("writer_features", problems)
-                    .map_or(defaults.writer_features.clone(), |f| f.into_iter().collect()),
-            };
-            support.finish(problems);
-            decoded
-        }
-        None => defaults,
-    };
-    table.finish(problems);
-    ProtocolGate { requirements, support }
+impl From<FeatureGate> for ProtocolGate {
+    /// Requirements at the gate's top level; support under `support`, the
+    /// pack's own for whatever it leaves out.
+    fn from(gate: FeatureGate) -> Self {
+        let requirements = Requirements {
+            min_reader_version: gate.min_reader_version,
+            min_writer_version: gate.min_writer_version,
+            required_reader_features: gate.required_reader_features.unwrap_or_default(),
+            required_writer_features: gate.required_writer_features.unwrap_or_default(),
+        };
+        let defaults = Support::default();
+        let support = match gate.support {
+            Some(support) => Support {
+                max_reader_version: support.max_reader_version.unwrap_or(defaults.max_reader_version),
+                max_writer_version: support.max_writer_version.unwrap_or(defaults.max_writer_version),
+                reader_features: support.reader_features.map_or(defaults.reader_features, |f| f.into_iter().collect()),
+                writer_features: support.writer_features.map_or(defaults.writer_features, |f| f.into_iter().collect()),
+            },
+            None => defaults,
+        };
+        ProtocolGate { requirements, support }
+    }
 }
 
 /// RFC 3339 (`2024-01-02T03:04:05Z`), or a date (`2024-01-02`, midnight UTC).

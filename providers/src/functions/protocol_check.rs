@@ -15,7 +15,7 @@ use super::args::Args;
 use super::columns::{int64, string_list_type, string_lists};
 use super::log_table::{LogRead, LogTable};
 use super::{DOC_SECTION, DeltaTableFunction};
-use crate::config::{Problems, Table, decode_gate};
+use crate::config::{Problems, decode_generated};
 use crate::gate::refusal_message;
 use crate::resolve::ProtocolCheck;
 use crate::{DeltaEnv, ProtocolGate, TableRef};
@@ -85,10 +85,9 @@ fn gate_of_json(json: &str) -> Result<ProtocolGate> {
     let value: Value =
         serde_json::from_str(json).map_err(|e| plan_datafusion_err!("{NAME}: gate_json is not valid JSON: {e}"))?;
     let mut problems = Problems::default();
-    let gate = match Table::of(&value, "gate", &mut problems) {
-        Some(table) => decode_gate(table, &mut problems),
-        None => ProtocolGate::default(),
-    };
+    let gate = decode_generated::<dfpack_contracts::FeatureGate>(&value, "gate", &mut problems)
+        .map(ProtocolGate::from)
+        .unwrap_or_default();
     problems
         .into_result(gate)
         .map_err(|problems| plan_datafusion_err!("{NAME}: gate_json is not a valid gate: {}", problems.join("; ")))
@@ -213,13 +212,15 @@ mod tests {
         assert_eq!(
             message,
             "Error during planning: delta_protocol_check: gate_json is not a valid gate: \
-             gate.min_reader_version: must be at most 3, found 9; \
-             gate.support.reader_features[0]: expected a string, found an integer; gate.strict: unknown key"
+             gate.min_reader_version: expected an integer from 1 to 3, found 9; \
+             gate.support.reader_features[0]: expected a string, found an integer; gate.strict: unknown property \
+             (expected one of: min_reader_version, min_writer_version, required_reader_features, \
+             required_writer_features, support)"
         );
         let message = error(&ctx, &format!("SELECT * FROM delta_protocol_check('{simple}', '[1]')")).await;
         assert_eq!(
             message,
-            "Error during planning: delta_protocol_check: gate_json is not a valid gate: gate: expected a table, found an array"
+            "Error during planning: delta_protocol_check: gate_json is not a valid gate: gate: expected an object, found an array"
         );
         let message = error(&ctx, &format!("SELECT * FROM delta_protocol_check('{simple}', '{{')")).await;
         assert!(

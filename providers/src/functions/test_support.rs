@@ -14,7 +14,7 @@ use crate::{CachePolicy, DeltaEnv};
 /// `shared/delta-tables` beside the project). Tests only read them.
 pub(crate) fn table(name: &str) -> String {
     let dir = std::env::var("DFPACK_DELTA_TABLES")
-        .unwrap_or_else(|_| format!("{}/../../shared/delta-tables", env!("CARGO_MANIFEST_DIR")));
+        .unwrap_or_else(|_| dfpack_common::crate_dir!().join("../../shared/delta-tables").display().to_string());
     format!("{dir}/{name}")
 }
 

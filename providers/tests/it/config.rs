@@ -50,7 +50,7 @@ fn every_error_of_a_file_is_reported_at_once_with_its_path() {
     assert!(message.starts_with("[dfpack:config] 5 errors, nothing was registered:"), "{message}");
     let expected = [
         "datasets.events.colour: unknown key",
-        "datasets.events.gate.min_reader_version: must be at most 3, found 9",
+        "datasets.events.gate.min_reader_version: expected an integer from 1 to 3, found 9",
         "datasets.events: give either version or timestamp, not both",
         "datasets.events.scan.parquet_pushdown: expected a boolean, found a string",
         "datasets.remote.table_uri: scheme 'ftp' is not supported",

@@ -21,7 +21,7 @@ use url::Url;
 /// `shared/delta-tables` beside the project; read-only: never write into it).
 pub fn table_path(name: &str) -> String {
     let dir = std::env::var("DFPACK_DELTA_TABLES")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/delta-tables").to_string());
+        .unwrap_or_else(|_| dfpack_common::crate_dir!().join("../../shared/delta-tables").display().to_string());
     let path = format!("{dir}/{name}");
     std::fs::canonicalize(&path).unwrap_or_else(|e| panic!("shared table {path}: {e}")).to_string_lossy().into_owned()
 }
