@@ -17,7 +17,8 @@ use datafusion_ffi::udtf::FFI_TableFunction;
 use crate::guard::{GuardedCatalog, GuardedScalarUdf, GuardedTableFactory, GuardedTableFunction};
 use crate::introspection::{FunctionInfo, PackFunctionsFunction, PackManifestFunction};
 use crate::manifest::{BuildVersions, ExportEntry, ExportKind, PackManifest};
-use crate::module::{CatalogHandle, LogicalCodecHandle, PackModule, PackModuleRef, ScalarKernelHandle, ScalarUdfHandle, TableFunctionHandle};
+use crate::module::{BoundScalarKernelHandle, CallFieldsHandle, CatalogHandle, LogicalCodecHandle, PackModule, PackModuleRef, ScalarKernelHandle, ScalarUdfHandle, TableFunctionHandle};
+use crate::bound_kernel::FFI_BoundScalarKernel;
 use crate::kernel::FFI_ScalarKernel;
 use crate::runtime;
 
@@ -95,7 +96,8 @@ impl PackExports {
         manifest_fn: extern "C" fn() -> RResult<PackManifest, RString>,
     ) -> PackModuleRef {
         let _ = SERVED.set(Served::build(self));
-        PackModule { manifest: manifest_fn, scalar_udf, table_function, catalog, scalar_kernel }.leak_into_prefix()
+        PackModule { manifest: manifest_fn, scalar_udf, table_function, catalog, scalar_kernel, bound_scalar_kernel }
+            .leak_into_prefix()
     }
 }
 
@@ -209,6 +211,15 @@ extern "C" fn scalar_udf(name: RStr<'_>) -> RResult<ScalarUdfHandle, RString> {
 
 extern "C" fn scalar_kernel(name: RStr<'_>) -> RResult<ScalarKernelHandle, RString> {
     entry_point("scalar_kernel", || Ok(ScalarKernelHandle { ffi: FFI_ScalarKernel::new(served_scalar_udf(name)?) }))
+}
+
+extern "C" fn bound_scalar_kernel(name: RStr<'_>, fields: CallFieldsHandle) -> RResult<BoundScalarKernelHandle, RString> {
+    entry_point("bound_scalar_kernel", || {
+        let CallFieldsHandle { arg_fields, return_field } = fields;
+        let ffi = FFI_BoundScalarKernel::bind(served_scalar_udf(name)?, arg_fields, return_field)
+            .map_err(|e| e.to_string())?;
+        Ok(BoundScalarKernelHandle { ffi })
+    })
 }
 
 extern "C" fn table_function(

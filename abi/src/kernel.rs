@@ -52,7 +52,7 @@ unsafe impl Send for FFI_ScalarKernel {}
 unsafe impl Sync for FFI_ScalarKernel {}
 
 /// The options every kernel call passes to the function (see the module docs).
-static DEFAULT_OPTIONS: LazyLock<Arc<ConfigOptions>> = LazyLock::new(|| Arc::new(ConfigOptions::default()));
+pub(crate) static DEFAULT_OPTIONS: LazyLock<Arc<ConfigOptions>> = LazyLock::new(|| Arc::new(ConfigOptions::default()));
 
 impl FFI_ScalarKernel {
     /// The pack side: a kernel evaluating `udf` (already panic-guarded).

@@ -4,10 +4,12 @@
 //!   pack versions can append constructors without breaking older hosts).
 //! - [`manifest`]: what a pack says about itself, readable before any FFI struct is touched.
 //! - [`export`]: the plugin side: serve a set of functions as a root module.
-//! - [`kernel`]: the fast path of a scalar function's evaluation, for dfpack's own hosts.
+//! - [`kernel`]: the fast path of a scalar function's evaluation, for dfpack's own hosts;
+//!   [`bound_kernel`]: the same, bound to one call site's fields.
 //! - [`guard`]: panic containment around every callback a host can reach.
 //! - [`introspection`]: `pack_manifest()` and `pack_functions()`, served by every pack.
 
+pub mod bound_kernel;
 pub mod export;
 pub mod guard;
 pub mod introspection;
@@ -17,4 +19,7 @@ pub mod module;
 pub mod runtime;
 
 pub use manifest::{ExportEntry, ExportKind, PackManifest};
-pub use module::{CatalogHandle, LogicalCodecHandle, PackModule, PackModuleRef, ScalarKernelHandle, ScalarUdfHandle, TableFunctionHandle};
+pub use module::{
+    BoundScalarKernelHandle, CallFieldsHandle, CatalogHandle, LogicalCodecHandle, PackModule, PackModuleRef,
+    ScalarKernelHandle, ScalarUdfHandle, TableFunctionHandle,
+};

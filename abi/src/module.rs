@@ -1,13 +1,15 @@
 use abi_stable::library::RootModule;
 use abi_stable::sabi_types::VersionStrings;
-use abi_stable::std_types::{ROption, RResult, RStr, RString};
+use abi_stable::std_types::{ROption, RResult, RStr, RString, RVec};
 use abi_stable::{StableAbi, declare_root_module_statics};
+use datafusion_ffi::arrow_wrappers::WrappedSchema;
 use datafusion_ffi::catalog_provider::FFI_CatalogProvider;
 use datafusion_ffi::proto::logical_extension_codec::FFI_LogicalExtensionCodec;
 use datafusion_ffi::table_provider_factory::FFI_TableProviderFactory;
 use datafusion_ffi::udf::FFI_ScalarUDF;
 use datafusion_ffi::udtf::FFI_TableFunction;
 
+use crate::bound_kernel::FFI_BoundScalarKernel;
 use crate::kernel::FFI_ScalarKernel;
 use crate::manifest::{PackManifest, pack_abi_major};
 
@@ -45,6 +47,14 @@ pub struct PackModule {
     /// evaluates through the function's `FFI_ScalarUDF`.
     #[sabi(missing_field(option))]
     pub scalar_kernel: extern "C" fn(name: RStr<'_>) -> RResult<ScalarKernelHandle, RString>,
+
+    /// ABI 1.3: the kernel of a scalar function bound to one call site's
+    /// argument and return fields, so that batches cross without their
+    /// schemas (see [`crate::bound_kernel`]). Older packs lack it; a host
+    /// then evaluates through `scalar_kernel`.
+    #[sabi(missing_field(option))]
+    pub bound_scalar_kernel:
+        extern "C" fn(name: RStr<'_>, fields: CallFieldsHandle) -> RResult<BoundScalarKernelHandle, RString>,
 }
 
 impl RootModule for PackModuleRef {
@@ -68,6 +78,22 @@ pub struct ScalarUdfHandle {
 #[sabi(unsafe_opaque_fields)]
 pub struct ScalarKernelHandle {
     pub ffi: FFI_ScalarKernel,
+}
+
+/// A call site's argument and return fields, as the C data interface carries them.
+#[repr(C)]
+#[derive(StableAbi)]
+#[sabi(unsafe_opaque_fields)]
+pub struct CallFieldsHandle {
+    pub arg_fields: RVec<WrappedSchema>,
+    pub return_field: WrappedSchema,
+}
+
+#[repr(C)]
+#[derive(StableAbi)]
+#[sabi(unsafe_opaque_fields)]
+pub struct BoundScalarKernelHandle {
+    pub ffi: FFI_BoundScalarKernel,
 }
 
 #[repr(C)]

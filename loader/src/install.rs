@@ -245,7 +245,10 @@ fn build_foreign(
                 let ffi = pack.ffi_scalar_udf(name)?;
                 let foreign: Arc<dyn ScalarUDFImpl> = (&ffi).into();
                 let udf = match pack.ffi_scalar_kernel(name)? {
-                    Some(kernel) => ScalarUDF::new_from_impl(PackScalarUdf::new(foreign, kernel)),
+                    Some(kernel) => {
+                        let binder = pack.scalar_kernel_binder(name);
+                        ScalarUDF::new_from_impl(PackScalarUdf::new(foreign, kernel, binder))
+                    }
                     None => ScalarUDF::new_from_shared_impl(foreign),
                 };
                 covered.extend(std::iter::once(udf.name().to_string()).chain(udf.aliases().iter().cloned()));

@@ -25,7 +25,8 @@ pub use dfpack_abi::{ExportKind, PackManifest};
 pub use dfpack_common::{Error, ErrorKind, Result};
 pub use install::InstallReport;
 pub use load_plugin::LoadPluginFunction;
-pub use pack::{Pack, default_pack_path};
+pub use pack::{KernelBinder, Pack, default_pack_path};
+pub use scalar_udf::PackScalarUdf;
 pub use session::SessionFactory;
 
 /// Re-exported so an embedding host needs no direct dependency of its own.

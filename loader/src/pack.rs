@@ -4,15 +4,22 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use abi_stable::library::{LibraryError, RawLibrary, RootModule, lib_header_from_raw_library};
 use abi_stable::std_types::{ROption, RStr};
+use dfpack_abi::bound_kernel::BoundScalarKernel;
 use dfpack_abi::kernel::FFI_ScalarKernel;
 use dfpack_abi::manifest::BuildVersions;
 use dfpack_abi::{CatalogHandle, ExportKind, LogicalCodecHandle, PackManifest, PackModuleRef};
 use dfpack_common::{Error, Result};
+use datafusion::arrow::datatypes::FieldRef;
+use datafusion::error::DataFusionError;
 use datafusion_ffi::proto::logical_extension_codec::FFI_LogicalExtensionCodec;
 use datafusion_ffi::udf::FFI_ScalarUDF;
 use datafusion_ffi::udtf::FFI_TableFunction;
 
 use crate::verify::incompatibilities;
+
+/// Binds a pack scalar function's kernel to a call site's argument and return fields.
+pub type KernelBinder =
+    Arc<dyn Fn(&[FieldRef], &FieldRef) -> datafusion::error::Result<BoundScalarKernel> + Send + Sync>;
 
 /// A loaded, verified pack. Its library stays loaded for the life of the
 /// process: its code backs every function it handed out.
@@ -118,6 +125,20 @@ impl Pack {
             .into_result()
             .map(|handle| Some(handle.ffi))
             .map_err(|reason| self.export_error(name, reason.as_str()))
+    }
+
+    /// What binds the kernel of one exported scalar UDF to a call site's
+    /// fields; `None` from a pack that predates pack ABI 1.3.
+    pub fn scalar_kernel_binder(&self, name: &str) -> Option<KernelBinder> {
+        let bind = self.module.bound_scalar_kernel()?;
+        let (name, image) = (name.to_string(), self.path.clone());
+        Some(Arc::new(move |arg_fields: &[FieldRef], return_field: &FieldRef| {
+            let fields = BoundScalarKernel::export_fields(arg_fields, return_field)?;
+            let handle = bind(RStr::from_str(&name), fields).into_result().map_err(|reason| {
+                DataFusionError::Execution(format!("{}: cannot bind '{name}': {reason}", image.display()))
+            })?;
+            Ok(BoundScalarKernel::new(handle.ffi, arg_fields.to_vec(), Arc::clone(return_field)))
+        }))
     }
 
     /// The FFI struct of one exported table function, bound to the host

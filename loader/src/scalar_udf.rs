@@ -1,5 +1,6 @@
 //! A pack scalar function as the host registers it: planned through its
-//! `FFI_ScalarUDF`, evaluated through the pack's kernel when the pack serves one.
+//! `FFI_ScalarUDF`, evaluated through the pack's kernel when the pack serves one,
+//! bound to each call site's fields when the pack can bind (pack ABI 1.3).
 
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -11,7 +12,15 @@ use datafusion::logical_expr::sort_properties::ExprProperties;
 use datafusion::logical_expr::{
     ColumnarValue, ExpressionPlacement, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
 };
+use dfpack_abi::bound_kernel::BoundScalarKernel;
 use dfpack_abi::kernel::FFI_ScalarKernel;
+use parking_lot::RwLock;
+
+use crate::pack::KernelBinder;
+
+/// Call sites bound per function at most: beyond this (a function used with
+/// many different argument types in one session) calls take the unbound kernel.
+const MAX_BINDINGS: usize = 16;
 
 /// Everything but evaluation is the `FFI_ScalarUDF`'s (signature, return
 /// field, coercion); evaluation is the kernel's, which keeps constants
@@ -19,11 +28,38 @@ use dfpack_abi::kernel::FFI_ScalarKernel;
 pub struct PackScalarUdf {
     foreign: Arc<dyn ScalarUDFImpl>,
     kernel: FFI_ScalarKernel,
+    binder: Option<KernelBinder>,
+    /// The kernels bound so far, one per distinct set of fields.
+    bound: RwLock<Vec<Arc<BoundScalarKernel>>>,
 }
 
 impl PackScalarUdf {
-    pub fn new(foreign: Arc<dyn ScalarUDFImpl>, kernel: FFI_ScalarKernel) -> PackScalarUdf {
-        PackScalarUdf { foreign, kernel }
+    pub fn new(foreign: Arc<dyn ScalarUDFImpl>, kernel: FFI_ScalarKernel, binder: Option<KernelBinder>) -> PackScalarUdf {
+        PackScalarUdf { foreign, kernel, binder, bound: RwLock::new(Vec::new()) }
+    }
+
+    /// The kernel bound to this call's fields: found, or bound now. `None`
+    /// when the pack cannot bind, or binding failed (the unbound kernel then
+    /// evaluates the call, and reports any error the function raises).
+    fn bound_for(&self, args: &ScalarFunctionArgs) -> Option<Arc<BoundScalarKernel>> {
+        let binder = self.binder.as_ref()?;
+        if let Some(found) = self.bound.read().iter().find(|bound| bound.accepts(args)) {
+            return Some(Arc::clone(found));
+        }
+        let mut bound = self.bound.write();
+        if let Some(found) = bound.iter().find(|bound| bound.accepts(args)) {
+            return Some(Arc::clone(found));
+        }
+        if bound.len() >= MAX_BINDINGS {
+            return None;
+        }
+        let kernel = Arc::new(binder(&args.arg_fields, &args.return_field).ok()?);
+        // A call whose argument types differ from its fields' is not bindable.
+        if !kernel.accepts(args) {
+            return None;
+        }
+        bound.push(Arc::clone(&kernel));
+        Some(kernel)
     }
 }
 
@@ -71,7 +107,10 @@ impl ScalarUDFImpl for PackScalarUdf {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        self.kernel.invoke(args)
+        match self.bound_for(&args) {
+            Some(bound) => bound.invoke(args.args, args.number_rows),
+            None => self.kernel.invoke(args),
+        }
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {

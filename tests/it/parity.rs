@@ -10,7 +10,7 @@ use datafusion::prelude::SessionContext;
 use std::sync::Arc;
 
 use datafusion::logical_expr::{ScalarUDF, ScalarUDFImpl};
-use dfpack_loader::ExportKind;
+use dfpack_loader::{ExportKind, PackScalarUdf};
 use dfpack_tests::{ImageCopy, artifact, pack_image, query, session_with_pack};
 
 fn parity_queries() -> Vec<String> {
@@ -86,6 +86,36 @@ async fn every_parity_query_answers_the_same_with_and_without_the_packs_kernel()
     for sql in parity_queries() {
         let expected = text_rows(&native, &sql).await;
         assert_eq!(text_rows(&without_kernel, &sql).await, expected, "{sql}");
+    }
+}
+
+/// A session whose pack functions evaluate through the unbound kernel of pack
+/// ABI 1.2 (what the loader falls back to when a call cannot be bound), where
+/// the loader's own sessions bind each call site.
+fn unbound_kernel_session(image: &ImageCopy) -> SessionContext {
+    let pack = image.load();
+    let ctx = SessionContext::new();
+    for (name, kind) in pack.exports() {
+        if kind != ExportKind::ScalarUdf {
+            continue;
+        }
+        assert!(pack.scalar_kernel_binder(name).is_some(), "{name}: the pack binds kernels (ABI 1.3)");
+        let ffi = pack.ffi_scalar_udf(name).expect("FFI_ScalarUDF");
+        let foreign: Arc<dyn ScalarUDFImpl> = (&ffi).into();
+        let kernel = pack.ffi_scalar_kernel(name).expect("kernel call").expect("a kernel");
+        ctx.register_udf(ScalarUDF::new_from_impl(PackScalarUdf::new(foreign, kernel, None)));
+    }
+    ctx
+}
+
+#[tokio::test]
+async fn every_parity_query_answers_the_same_through_the_unbound_kernel() {
+    let native = native_session();
+    let image = ImageCopy::of(&pack_image());
+    let unbound = unbound_kernel_session(&image);
+    for sql in parity_queries() {
+        let expected = text_rows(&native, &sql).await;
+        assert_eq!(text_rows(&unbound, &sql).await, expected, "{sql}");
     }
 }
 

@@ -1,0 +1,311 @@
+//! The bound scalar kernel (pack ABI 1.3): a scalar function's kernel bound
+//! to the fields of one call site, so only array data crosses per batch.
+//!
+//! The 1.2 kernel ([`crate::kernel`]) exports every argument with its Arrow
+//! schema, plus the argument and return fields, on every batch: for a cheap
+//! function the schema round trips (format strings, names, metadata, parsed
+//! back on the other side) were most of what FFI still added. A call site's
+//! fields do not change from batch to batch, so the host binds them once and
+//! then sends arrays alone (`FFI_ArrowArray`, imported with the bound data
+//! type). Constants cross as one-row arrays marked scalar, and come back as
+//! constants.
+//!
+//! A batch whose argument types differ from the bound fields is not sent
+//! here: [`BoundScalarKernel::accepts`] lets the host fall back to the 1.2
+//! kernel for it.
+
+use std::ffi::c_void;
+use std::sync::Arc;
+
+use abi_stable::std_types::{RResult, RString, RVec};
+use datafusion::arrow::array::{Array, ArrayRef, make_array};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
+use datafusion::arrow::ffi::{FFI_ArrowArray, FFI_ArrowSchema, from_ffi_and_data_type};
+use datafusion::common::ScalarValue;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF};
+use datafusion_ffi::arrow_wrappers::WrappedSchema;
+use dfpack_common::catch_panic;
+
+use crate::kernel::DEFAULT_OPTIONS;
+use crate::module::CallFieldsHandle;
+
+/// One argument or result: its array, and whether it stands for a constant
+/// (then the array has one row).
+#[repr(C)]
+pub struct FFI_KernelValue {
+    pub array: FFI_ArrowArray,
+    pub scalar: bool,
+}
+
+/// A pack scalar function bound to one call site's fields; owned by the
+/// host, backed by the pack.
+#[repr(C)]
+pub struct FFI_BoundScalarKernel {
+    /// Evaluates the function on one batch of `number_rows` rows whose
+    /// arguments have the bound fields' data types.
+    pub invoke: unsafe extern "C" fn(
+        kernel: &FFI_BoundScalarKernel,
+        args: RVec<FFI_KernelValue>,
+        number_rows: usize,
+    ) -> RResult<FFI_KernelValue, RString>,
+    pub clone: unsafe extern "C" fn(kernel: &FFI_BoundScalarKernel) -> FFI_BoundScalarKernel,
+    pub release: unsafe extern "C" fn(kernel: &mut FFI_BoundScalarKernel),
+    /// The pack's [`Binding`]; only the pack reads it.
+    pub private_data: *mut c_void,
+}
+
+// SAFETY: the private data is a `Binding`, itself Send + Sync.
+unsafe impl Send for FFI_BoundScalarKernel {}
+unsafe impl Sync for FFI_BoundScalarKernel {}
+
+/// The pack side of a bound kernel.
+struct Binding {
+    udf: Arc<ScalarUDF>,
+    arg_fields: Vec<FieldRef>,
+    return_field: FieldRef,
+}
+
+impl FFI_BoundScalarKernel {
+    /// The pack side: `udf` (already panic-guarded) bound to the fields the
+    /// host sent.
+    pub fn bind(
+        udf: Arc<ScalarUDF>,
+        arg_fields: RVec<WrappedSchema>,
+        return_field: WrappedSchema,
+    ) -> Result<FFI_BoundScalarKernel> {
+        let arg_fields = arg_fields.iter().map(import_field).collect::<Result<Vec<_>>>()?;
+        let return_field = import_field(&return_field)?;
+        Ok(FFI_BoundScalarKernel::new(Binding { udf, arg_fields, return_field }))
+    }
+
+    fn new(binding: Binding) -> FFI_BoundScalarKernel {
+        FFI_BoundScalarKernel {
+            invoke: invoke_local,
+            clone: clone_local,
+            release: release_local,
+            private_data: Box::into_raw(Box::new(binding)).cast(),
+        }
+    }
+}
+
+impl Clone for FFI_BoundScalarKernel {
+    fn clone(&self) -> Self {
+        // SAFETY: `clone` is the pack's own, for its own private data.
+        unsafe { (self.clone)(self) }
+    }
+}
+
+impl Drop for FFI_BoundScalarKernel {
+    fn drop(&mut self) {
+        // SAFETY: `release` is the pack's own, for its own private data.
+        unsafe { (self.release)(self) }
+    }
+}
+
+/// The host side: a bound kernel with the fields it was bound to.
+pub struct BoundScalarKernel {
+    ffi: FFI_BoundScalarKernel,
+    arg_fields: Vec<FieldRef>,
+    return_field: FieldRef,
+}
+
+impl BoundScalarKernel {
+    pub fn new(ffi: FFI_BoundScalarKernel, arg_fields: Vec<FieldRef>, return_field: FieldRef) -> Self {
+        BoundScalarKernel { ffi, arg_fields, return_field }
+    }
+
+    /// The fields to send when binding, as the C data interface carries them.
+    pub fn export_fields(arg_fields: &[FieldRef], return_field: &FieldRef) -> Result<CallFieldsHandle> {
+        let arg_fields = arg_fields.iter().map(export_field).collect::<Result<RVec<_>>>()?;
+        Ok(CallFieldsHandle { arg_fields, return_field: export_field(return_field)? })
+    }
+
+    /// Whether this binding serves a call with these fields and arguments.
+    pub fn accepts(&self, args: &ScalarFunctionArgs) -> bool {
+        self.return_field == args.return_field
+            && self.arg_fields.len() == args.args.len()
+            && self.arg_fields.iter().zip(&args.arg_fields).all(|(bound, field)| bound == field)
+            && self.arg_fields.iter().zip(&args.args).all(|(bound, arg)| bound.data_type() == &arg.data_type())
+    }
+
+    /// Evaluates a call that [`accepts`](Self::accepts) holds for.
+    pub fn invoke(&self, args: Vec<ColumnarValue>, number_rows: usize) -> Result<ColumnarValue> {
+        let args = args.into_iter().map(export_value).collect::<Result<RVec<_>>>()?;
+        // SAFETY: `self.ffi` is a bound kernel the pack built; its functions are the pack's.
+        match unsafe { (self.ffi.invoke)(&self.ffi, args, number_rows) } {
+            RResult::ROk(value) => import_value(value, self.return_field.data_type()),
+            // The shape `FFI_ScalarUDF`'s errors have: one message whichever path ran.
+            RResult::RErr(message) => Err(DataFusionError::Ffi(message.into())),
+        }
+    }
+}
+
+fn export_field(field: &FieldRef) -> Result<WrappedSchema> {
+    Ok(WrappedSchema(FFI_ArrowSchema::try_from(field.as_ref())?))
+}
+
+fn import_field(field: &WrappedSchema) -> Result<FieldRef> {
+    Ok(Arc::new(Field::try_from(&field.0)?))
+}
+
+fn export_value(value: ColumnarValue) -> Result<FFI_KernelValue> {
+    let (array, scalar) = match value {
+        ColumnarValue::Array(array) => (array, false),
+        ColumnarValue::Scalar(scalar) => (scalar.to_array()?, true),
+    };
+    Ok(FFI_KernelValue { array: FFI_ArrowArray::new(&array.to_data()), scalar })
+}
+
+fn import_value(value: FFI_KernelValue, data_type: &DataType) -> Result<ColumnarValue> {
+    let FFI_KernelValue { array, scalar } = value;
+    // SAFETY: the sender exported `array` from an array of `data_type`: the
+    // bound field's type, which the host checked the batch against.
+    let array: ArrayRef = make_array(unsafe { from_ffi_and_data_type(array, data_type.clone()) }?);
+    if scalar {
+        if array.len() != 1 {
+            return Err(DataFusionError::Internal(format!("a constant crossed as {} rows, not one", array.len())));
+        }
+        Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&array, 0)?))
+    } else {
+        Ok(ColumnarValue::Array(array))
+    }
+}
+
+/// # Safety
+/// `kernel` must have been built by [`FFI_BoundScalarKernel::new`] in this image.
+unsafe fn local_binding(kernel: &FFI_BoundScalarKernel) -> &Binding {
+    // SAFETY: per the caller's contract, private_data is a live Box<Binding>.
+    unsafe { &*(kernel.private_data as *const Binding) }
+}
+
+unsafe extern "C" fn invoke_local(
+    kernel: &FFI_BoundScalarKernel,
+    args: RVec<FFI_KernelValue>,
+    number_rows: usize,
+) -> RResult<FFI_KernelValue, RString> {
+    // SAFETY: only the pack builds bound kernels whose `invoke` is this function.
+    let binding = unsafe { local_binding(kernel) };
+    let evaluate = || -> Result<FFI_KernelValue> {
+        if args.len() != binding.arg_fields.len() {
+            return Err(DataFusionError::Internal(format!(
+                "{} was bound to {} arguments, called with {}",
+                binding.udf.name(),
+                binding.arg_fields.len(),
+                args.len()
+            )));
+        }
+        let args = args
+            .into_iter()
+            .zip(&binding.arg_fields)
+            .map(|(value, field)| import_value(value, field.data_type()))
+            .collect::<Result<Vec<_>>>()?;
+        let call = ScalarFunctionArgs {
+            args,
+            arg_fields: binding.arg_fields.clone(),
+            number_rows,
+            return_field: Arc::clone(&binding.return_field),
+            config_options: Arc::clone(&DEFAULT_OPTIONS),
+        };
+        export_value(binding.udf.invoke_with_args(call)?)
+    };
+    match catch_panic(binding.udf.name(), evaluate) {
+        Ok(Ok(value)) => RResult::ROk(value),
+        Ok(Err(error)) => RResult::RErr(error.to_string().into()),
+        Err(panic) => RResult::RErr(panic.to_string().into()),
+    }
+}
+
+unsafe extern "C" fn clone_local(kernel: &FFI_BoundScalarKernel) -> FFI_BoundScalarKernel {
+    // SAFETY: only the pack builds bound kernels whose `clone` is this function.
+    let binding = unsafe { local_binding(kernel) };
+    FFI_BoundScalarKernel::new(Binding {
+        udf: Arc::clone(&binding.udf),
+        arg_fields: binding.arg_fields.clone(),
+        return_field: Arc::clone(&binding.return_field),
+    })
+}
+
+unsafe extern "C" fn release_local(kernel: &mut FFI_BoundScalarKernel) {
+    if kernel.private_data.is_null() {
+        return;
+    }
+    // SAFETY: private_data is the Box made in `new`, released once (nulled below).
+    drop(unsafe { Box::from_raw(kernel.private_data as *mut Binding) });
+    kernel.private_data = std::ptr::null_mut();
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::array::{Int64Array, StringArray};
+    use datafusion::common::config::ConfigOptions;
+
+    use super::*;
+
+    fn pack_function(name: &str) -> Arc<ScalarUDF> {
+        dfpack_udfs::scalar_functions().into_iter().find(|udf| udf.name() == name).expect("a pack function")
+    }
+
+    fn call(args: Vec<ColumnarValue>, number_rows: usize, return_type: DataType) -> ScalarFunctionArgs {
+        let arg_fields = args.iter().map(|arg| Arc::new(Field::new("a", arg.data_type(), true))).collect();
+        ScalarFunctionArgs {
+            args,
+            arg_fields,
+            number_rows,
+            return_field: Arc::new(Field::new("r", return_type, true)),
+            config_options: Arc::new(ConfigOptions::default()),
+        }
+    }
+
+    fn bind(udf: &Arc<ScalarUDF>, args: &ScalarFunctionArgs) -> BoundScalarKernel {
+        let fields = BoundScalarKernel::export_fields(&args.arg_fields, &args.return_field).expect("exportable fields");
+        let ffi = FFI_BoundScalarKernel::bind(Arc::clone(udf), fields.arg_fields, fields.return_field).expect("bound");
+        BoundScalarKernel::new(ffi.clone(), args.arg_fields.clone(), Arc::clone(&args.return_field))
+    }
+
+    #[test]
+    fn a_bound_kernel_answers_like_the_function_batch_after_batch() {
+        let udf = pack_function("stable_hash64");
+        let tenant = ColumnarValue::Scalar(ScalarValue::Utf8(Some("tenant".into())));
+        let batches = [vec![Some("a"), None, Some("c")], vec![Some("d")], vec![None, None]];
+        let first = call(vec![tenant.clone(), ColumnarValue::Array(Arc::new(StringArray::from(batches[0].clone())))], 3, DataType::Int64);
+        let kernel = bind(&udf, &first);
+        for batch in batches {
+            let rows = batch.len();
+            let args = call(vec![tenant.clone(), ColumnarValue::Array(Arc::new(StringArray::from(batch)))], rows, DataType::Int64);
+            assert!(kernel.accepts(&args));
+            let direct = udf.invoke_with_args(call(args.args.clone(), rows, DataType::Int64)).expect("direct");
+            let bound = kernel.invoke(args.args, rows).expect("bound");
+            let as_int64 = |value: ColumnarValue| {
+                value.into_array(rows).expect("array").as_any().downcast_ref::<Int64Array>().expect("int64").clone()
+            };
+            assert_eq!(as_int64(bound), as_int64(direct));
+        }
+    }
+
+    #[test]
+    fn constants_stay_constant_and_other_types_are_not_accepted() {
+        let udf = pack_function("stable_hash64");
+        let constant = call(vec![ColumnarValue::Scalar(ScalarValue::Utf8(Some("x".into())))], 4, DataType::Int64);
+        let kernel = bind(&udf, &constant);
+        let expected = udf.invoke_with_args(call(constant.args.clone(), 4, DataType::Int64)).expect("direct");
+        let result = kernel.invoke(constant.args.clone(), 4).expect("bound");
+        match (result, expected) {
+            (ColumnarValue::Scalar(got), ColumnarValue::Scalar(want)) => assert_eq!(got, want),
+            other => panic!("expected two constants, got {other:?}"),
+        }
+        let large = call(vec![ColumnarValue::Scalar(ScalarValue::LargeUtf8(Some("x".into())))], 4, DataType::Int64);
+        assert!(!kernel.accepts(&large), "a LargeUtf8 call is not the Utf8 binding's");
+    }
+
+    #[test]
+    fn errors_come_back_as_errors() {
+        let udf = pack_function("metadata_map_decode");
+        let garbage = ColumnarValue::Array(Arc::new(datafusion::arrow::array::BinaryArray::from(vec![&b"\xc1"[..]])));
+        let return_type = udf.return_type(&[DataType::Binary]).expect("a return type");
+        let args = call(vec![garbage], 1, return_type);
+        let kernel = bind(&udf, &args);
+        let error = kernel.invoke(args.args, 1).expect_err("malformed MessagePack");
+        assert!(error.to_string().contains("metadata_map_decode"), "{error}");
+    }
+}
