@@ -1,4 +1,6 @@
 # Sourced by the scripts: one target dir outside the clone, reused across runs.
+# Clones share its outputs (cargo names them alike wherever the clone is), so two
+# clones must not build into it at the same time: give a second one its own dir.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/dfpack/target}"
 export DFPACK_VENV="${DFPACK_VENV:-$HOME/.cache/dfpack/venv}"
 # Panics inside the fixture pack are expected in tests; keep their reports short.

@@ -2,9 +2,9 @@
 """Removes stale build outputs of this workspace's own crates from the shared target dir.
 
 The target dir is shared by every clone on the machine (CI reuses it so its runs are
-incremental). Cargo names a workspace crate's outputs after the clone's path, so each clone
-and each change of features leaves a full set behind (the test binaries alone are ~400 MB
-each); nothing ever removes them. This removes the outputs of the workspace's targets that
+incremental). Each change of a workspace crate's features or dependencies gives its outputs
+new names and leaves the old set behind (the test binaries alone are ~400 MB each); nothing
+ever removes them. This removes the outputs of the workspace's targets that
 no build has written for `--days` days. Dependencies (registry crates) are left alone: their
 outputs are shared by every clone.
 
