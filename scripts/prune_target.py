@@ -21,8 +21,9 @@ import sys
 import time
 
 OUTPUT_DIRS = ("deps", "build", ".fingerprint", "incremental", "examples")
-# `<target name>-<16 hex digits>` followed by an extension, a suffix or nothing.
-OUTPUT_NAME = re.compile(r"^(?:lib)?(?P<target>[A-Za-z0-9_]+)-[0-9a-f]{16}(?:[.-].*)?$")
+# `<target name>-<hash>` followed by an extension, a suffix or nothing: 16 hex digits
+# in deps/build/.fingerprint, 13 base-36 digits in incremental/.
+OUTPUT_NAME = re.compile(r"^(?:lib)?(?P<target>[A-Za-z0-9_]+)-(?:[0-9a-f]{16}|[0-9a-z]{13})(?:[.-].*)?$")
 
 
 def workspace_targets():
