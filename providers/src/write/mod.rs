@@ -1,0 +1,142 @@
+//! Writes into Delta datasets (`INSERT INTO` / `INSERT OVERWRITE`): the writer
+//! gate, the commit options of each write, idempotent application
+//! transactions, and tables created on their first write.
+
+mod input;
+pub mod options;
+mod pending;
+mod sink;
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::Session;
+use datafusion::datasource::sink::DataSinkExec;
+use datafusion::execution::SessionStateBuilder;
+use datafusion::logical_expr::dml::InsertOp;
+use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
+use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties};
+use deltalake_core::delta_datafusion::planner::DeltaPlanner;
+use deltalake_core::protocol::SaveMode;
+use dfpack_common::session_options::DfpackOptions;
+use dfpack_common::{Error, Result};
+use dfpack_contracts::{CommitOptions, ContractSpec};
+
+pub use pending::PendingTable;
+pub use sink::{DeltaWriteSink, Target};
+
+use crate::config::DatasetConfig;
+use crate::gate::{ProtocolGate, refusal_message};
+use crate::resolve::{GatedTable, Resolver};
+use crate::table::{TableRef, VersionSpec};
+
+/// What a dataset says about writes into it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteSpec {
+    pub name: String,
+    pub table: TableRef,
+    /// The dataset's gate: its requirements hold for writes too, and its
+    /// support is checked against the table's writer protocol.
+    pub gate: ProtocolGate,
+    /// The dataset's commit options (a write's session options override them).
+    pub commit: CommitOptions,
+    pub contract: Option<ContractSpec>,
+    /// Partition columns of the table its first write creates (`create_if_missing`).
+    pub partition_columns: Vec<String>,
+}
+
+impl WriteSpec {
+    pub fn of_dataset(dataset: &DatasetConfig) -> WriteSpec {
+        WriteSpec {
+            name: dataset.name.clone(),
+            table: dataset.table.clone(),
+            gate: dataset.gate.clone(),
+            commit: dataset.commit.clone(),
+            contract: dataset.contract.clone(),
+            partition_columns: dataset.partition_columns.clone(),
+        }
+    }
+
+    /// A table added at run time: default commit options, no contract.
+    pub fn of_table(name: &str, table: &TableRef, gate: &ProtocolGate) -> WriteSpec {
+        WriteSpec {
+            name: name.to_string(),
+            table: table.clone(),
+            gate: gate.clone(),
+            commit: CommitOptions::default(),
+            contract: None,
+            partition_columns: Vec::new(),
+        }
+    }
+}
+
+/// Plans an insert of `input` into `spec`'s table: `existing` is the version
+/// it writes on (gated for writing here), `None` when the write creates it.
+pub fn plan_insert(
+    spec: &Arc<WriteSpec>,
+    existing: Option<&Arc<GatedTable>>,
+    resolver: &Arc<Resolver>,
+    session: &dyn Session,
+    input: Arc<dyn ExecutionPlan>,
+    insert_op: InsertOp,
+    schema: SchemaRef,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    if spec.table.at != VersionSpec::Latest {
+        return Err(Error::Config(format!(
+            "cannot write to '{}': it reads a pinned version or timestamp of its table; writes go to the latest \
+             version, through a dataset without a pin",
+            spec.name
+        )));
+    }
+    let mode = match insert_op {
+        InsertOp::Append => SaveMode::Append,
+        InsertOp::Overwrite => SaveMode::Overwrite,
+        InsertOp::Replace => {
+            return Err(Error::Config(format!(
+                "cannot write to '{}': REPLACE INTO is not supported for Delta tables (use INSERT INTO or INSERT OVERWRITE)",
+                spec.name
+            )));
+        }
+    };
+    if let Some(table) = existing {
+        let report = spec.gate.check_write(&table.protocol);
+        if !report.passed() {
+            return Err(Error::ProtocolGate(format!(
+                "cannot write: {}",
+                refusal_message(&spec.name, &table.uri, table.version, &table.protocol, &report)
+            )));
+        }
+    }
+    let commit = options::effective(&spec.commit, &DfpackOptions::of(session.config().options())?)?;
+    let (log_store, runtime_env) = match existing {
+        Some(table) => (table.log_store.clone(), Arc::clone(&table.runtime_env)),
+        None => {
+            // A local table's directory must exist before its log store opens.
+            let uri = &spec.table.uri;
+            if !uri.contains("://") {
+                std::fs::create_dir_all(uri)
+                    .map_err(|e| {
+                        let why = format!("cannot create the directory of table '{}' ({uri}): {e}", spec.name);
+                        Error::Io(std::io::Error::new(e.kind(), why))
+                    })?;
+            }
+            resolver.stores(&spec.table)?
+        }
+    };
+    let state = SessionStateBuilder::new()
+        .with_config(session.config().clone())
+        .with_runtime_env(runtime_env)
+        .with_default_features()
+        // deltalake's writer plans nodes of its own.
+        .with_query_planner(DeltaPlanner::new())
+        .build();
+    let target = Target { log_store, snapshot: existing.map(|t| Arc::clone(&t.snapshot)), state: Arc::new(state) };
+    let sink = DeltaWriteSink::new(Arc::clone(spec), target, mode, commit, schema, Arc::clone(resolver));
+    // The sink reads one partition; the host cannot add the merge across FFI.
+    let input: Arc<dyn ExecutionPlan> = if input.output_partitioning().partition_count() > 1 {
+        Arc::new(CoalescePartitionsExec::new(input))
+    } else {
+        input
+    };
+    Ok(Arc::new(DataSinkExec::new(input, Arc::new(sink), None)))
+}
