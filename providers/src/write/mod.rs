@@ -2,6 +2,7 @@
 //! gate, the commit options of each write, idempotent application
 //! transactions, and tables created on their first write.
 
+mod exec;
 mod input;
 pub mod options;
 mod pending;
@@ -11,17 +12,16 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::Session;
-use datafusion::datasource::sink::DataSinkExec;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::logical_expr::dml::InsertOp;
-use datafusion::physical_plan::coalesce_partitions::CoalescePartitionsExec;
-use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties};
+use datafusion::physical_plan::ExecutionPlan;
 use deltalake_core::delta_datafusion::planner::DeltaPlanner;
 use deltalake_core::protocol::SaveMode;
 use dfpack_common::session_options::DfpackOptions;
 use dfpack_common::{Error, Result};
 use dfpack_contracts::{CommitOptions, ContractSpec};
 
+pub use exec::DeltaWriteExec;
 pub use pending::PendingTable;
 pub use sink::{DeltaWriteSink, Target};
 
@@ -132,11 +132,5 @@ pub fn plan_insert(
         .build();
     let target = Target { log_store, snapshot: existing.map(|t| Arc::clone(&t.snapshot)), state: Arc::new(state) };
     let sink = DeltaWriteSink::new(Arc::clone(spec), target, mode, commit, schema, Arc::clone(resolver));
-    // The sink reads one partition; the host cannot add the merge across FFI.
-    let input: Arc<dyn ExecutionPlan> = if input.output_partitioning().partition_count() > 1 {
-        Arc::new(CoalescePartitionsExec::new(input))
-    } else {
-        input
-    };
-    Ok(Arc::new(DataSinkExec::new(input, Arc::new(sink), None)))
+    Ok(Arc::new(DeltaWriteExec::new(input, Arc::new(sink))))
 }

@@ -4,9 +4,9 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
+use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::datasource::sink::DataSink;
 use datafusion::error::{DataFusionError, Result};
@@ -19,7 +19,7 @@ use deltalake_core::operations::write::WriteBuilder;
 use deltalake_core::protocol::SaveMode;
 use dfpack_common::Error;
 use dfpack_contracts::{CommitOptions, ContractSpec};
-use futures::StreamExt;
+use futures::{SinkExt, StreamExt};
 
 use super::WriteSpec;
 use super::options::commit_properties;
@@ -88,30 +88,39 @@ impl DataSink for DeltaWriteSink {
         &self.schema
     }
 
-    async fn write_all(&self, data: SendableRecordBatchStream, _context: &Arc<TaskContext>) -> Result<u64> {
-        let rows = Arc::new(AtomicU64::new(0));
-        let counted = {
-            let rows = Arc::clone(&rows);
-            let schema = data.schema();
-            let stream = data.map(move |batch| {
-                if let Ok(batch) = &batch {
-                    rows.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
-                }
-                batch
-            });
-            Box::pin(RecordBatchStreamAdapter::new(schema, stream)) as SendableRecordBatchStream
-        };
+    async fn write_all(&self, mut data: SendableRecordBatchStream, _context: &Arc<TaskContext>) -> Result<u64> {
+        // The rows are polled here, on the caller's task: across FFI they come
+        // from the host's plan, which may need the host's runtime. deltalake's
+        // IO runs on the pack's runtime; a small channel joins the two.
+        let (sender, receiver) = futures::channel::mpsc::channel::<Result<RecordBatch>>(2);
+        let rows = Box::pin(RecordBatchStreamAdapter::new(data.schema(), receiver)) as SendableRecordBatchStream;
         let job = Write {
             spec: Arc::clone(&self.spec),
             target: self.target.clone(),
             mode: self.mode,
             commit: self.commit.clone(),
         };
-        let written = self.resolver.on_runtime(async move { job.run(counted).await }).await;
+        let written = self.resolver.on_runtime(async move { job.run(rows).await });
+        let pump = async move {
+            let mut sender = sender;
+            let mut count = 0u64;
+            while let Some(batch) = data.next().await {
+                let failed = batch.is_err();
+                if let Ok(batch) = &batch {
+                    count += batch.num_rows() as u64;
+                }
+                // The writer stopped reading (replay, or an error it reports).
+                if sender.send(batch).await.is_err() || failed {
+                    break;
+                }
+            }
+            count
+        };
+        let (written, count) = futures::join!(written, pump);
         // Whatever happened, the next read lists the log again.
         self.resolver.forget_latest(&self.spec.table);
         match written.map_err(DataFusionError::from)? {
-            Outcome::Committed => Ok(rows.load(Ordering::Relaxed)),
+            Outcome::Committed => Ok(count),
             Outcome::Replay => Ok(0),
         }
     }
