@@ -92,7 +92,7 @@ impl TableProvider for LiveDeltaTable {
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let spec = &self.spec;
         let gated = self.env.resolver.resolve(&spec.name, &spec.table, &spec.gate).await?;
-        let writes = Arc::new(WriteSpec::of_table(&spec.name, &spec.table, &spec.gate));
+        let writes = Arc::new(WriteSpec::of_table(&spec.name, &spec.table, &spec.gate, spec.scan.file_column.clone()));
         let current = DeltaTableProvider::new(gated, &spec.scan, Arc::clone(&self.env.resolver), Arc::clone(&self.env.scans))?
             .with_writes(writes);
         current.insert_into(session, input, insert_op).await

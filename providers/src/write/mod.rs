@@ -14,7 +14,10 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::Session;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::logical_expr::dml::InsertOp;
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_expr::expressions::Column;
 use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::projection::ProjectionExec;
 use deltalake_core::delta_datafusion::planner::DeltaPlanner;
 use deltalake_core::protocol::SaveMode;
 use dfpack_common::session_options::DfpackOptions;
@@ -43,6 +46,8 @@ pub struct WriteSpec {
     pub contract: Option<ContractSpec>,
     /// Partition columns of the table its first write creates (`create_if_missing`).
     pub partition_columns: Vec<String>,
+    /// The scan's file-path column (`scan.file_column`): shown by reads, not written.
+    pub file_column: Option<String>,
 }
 
 impl WriteSpec {
@@ -54,11 +59,12 @@ impl WriteSpec {
             commit: dataset.commit.clone(),
             contract: dataset.contract.clone(),
             partition_columns: dataset.partition_columns.clone(),
+            file_column: dataset.scan.file_column.clone(),
         }
     }
 
     /// A table added at run time: default commit options, no contract.
-    pub fn of_table(name: &str, table: &TableRef, gate: &ProtocolGate) -> WriteSpec {
+    pub fn of_table(name: &str, table: &TableRef, gate: &ProtocolGate, file_column: Option<String>) -> WriteSpec {
         WriteSpec {
             name: name.to_string(),
             table: table.clone(),
@@ -66,6 +72,7 @@ impl WriteSpec {
             commit: CommitOptions::default(),
             contract: None,
             partition_columns: Vec::new(),
+            file_column,
         }
     }
 }
@@ -131,6 +138,30 @@ pub fn plan_insert(
         .with_query_planner(DeltaPlanner::new())
         .build();
     let target = Target { log_store, snapshot: existing.map(|t| Arc::clone(&t.snapshot)), state: Arc::new(state) };
+    let (input, schema) = without_file_column(spec, input, schema)?;
     let sink = DeltaWriteSink::new(Arc::clone(spec), target, mode, commit, schema, Arc::clone(resolver));
     Ok(Arc::new(DeltaWriteExec::new(input, Arc::new(sink))))
+}
+
+/// Drops the scan's file-path column from the rows to write: it is not a
+/// column of the table (an insert leaves it NULL, or names the others).
+fn without_file_column(
+    spec: &WriteSpec,
+    input: Arc<dyn ExecutionPlan>,
+    schema: SchemaRef,
+) -> Result<(Arc<dyn ExecutionPlan>, SchemaRef)> {
+    let Some(column) = &spec.file_column else { return Ok((input, schema)) };
+    let Ok(dropped) = schema.index_of(column) else { return Ok((input, schema)) };
+    let kept: Vec<usize> = (0..schema.fields().len()).filter(|i| *i != dropped).collect();
+    let input_schema = input.schema();
+    let expressions: Vec<(Arc<dyn PhysicalExpr>, String)> = kept
+        .iter()
+        .map(|i| {
+            let name = input_schema.field(*i).name().clone();
+            (Arc::new(Column::new(&name, *i)) as Arc<dyn PhysicalExpr>, name)
+        })
+        .collect();
+    let projected = ProjectionExec::try_new(expressions, input).map_err(Error::from)?;
+    let schema = Arc::new(schema.project(&kept).map_err(Error::from)?);
+    Ok((Arc::new(projected), schema))
 }

@@ -235,3 +235,12 @@ async fn a_created_external_table_takes_inserts() {
     assert_eq!(query(&ctx, "INSERT INTO ext VALUES (41), (42)").await.rows, ["2"]);
     assert_eq!(query(&ctx, "SELECT count(*) FROM ext").await.rows, ["5"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_scans_file_column_is_not_written() {
+    let (_dir, path) = copy_table("simple_table");
+    let ctx = context(&dataset("t", &path, "scan = { file_column = '_file' }"));
+    assert_eq!(query(&ctx, "INSERT INTO delta.default.t (id) VALUES (50)").await.rows, ["1"]);
+    let read = query(&ctx, "SELECT id, _file LIKE '%.parquet' FROM delta.default.t WHERE id = 50").await;
+    assert_eq!(read.rows, ["50 | true"]);
+}
