@@ -171,7 +171,26 @@ impl Write {
         if self.target.snapshot.is_none() {
             builder = builder.with_partition_columns(self.spec.partition_columns.clone()).with_table_name(name.clone());
         }
-        builder.await.map_err(|e| delta_error("cannot write to", e))?;
+        builder.await.map_err(|e| match conflict(&e) {
+            Some(why) => Error::Delta(format!("commit conflict on table '{name}' ({}): {why}", self.spec.table.uri)),
+            None => delta_error("cannot write to", e),
+        })?;
         Ok(Outcome::Committed)
+    }
+}
+
+/// What a commit that lost to concurrent writers says, in user terms.
+fn conflict(error: &deltalake_core::DeltaTableError) -> Option<String> {
+    use deltalake_core::kernel::transaction::TransactionError;
+    let deltalake_core::DeltaTableError::Transaction { source } = error else { return None };
+    match source {
+        TransactionError::MaxCommitAttempts(attempts) => Some(format!(
+            "other writers committed first and the write's {attempts} commit attempt(s) are used up; nothing was \
+             committed (raise max_retries: the dataset's commit.max_retries or SET dfpack.commit.max_retries)"
+        )),
+        TransactionError::CommitConflict(why) => {
+            Some(format!("a concurrent commit conflicts with this write, nothing was committed: {why}"))
+        }
+        _ => None,
     }
 }

@@ -244,3 +244,28 @@ async fn the_scans_file_column_is_not_written() {
     let read = query(&ctx, "SELECT id, _file LIKE '%.parquet' FROM delta.default.t WHERE id = 50").await;
     assert_eq!(read.rows, ["50 | true"]);
 }
+
+/// A write planned on version N commits after another writer's N+1: with the
+/// default retries it lands on N+2; with none it fails as a conflict, changing nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn max_retries_bounds_the_commits_that_lose_a_race() {
+    for (retries, lands) in [("", true), ("0", false)] {
+        let (_dir, path) = copy_table("simple_table");
+        let ctx = context(&dataset("t", &path, ""));
+        query(&ctx, &format!("SET dfpack.commit.max_retries = '{retries}'")).await;
+        let planned = ctx.sql("INSERT INTO delta.default.t VALUES (1)").await.unwrap().create_physical_plan().await.unwrap();
+        let other = context(&dataset("t", &path, ""));
+        assert_eq!(query(&other, "INSERT INTO delta.default.t VALUES (2)").await.rows, ["1"]);
+        let result = datafusion::physical_plan::collect(planned, ctx.task_ctx()).await;
+        if lands {
+            assert_eq!(crate::common::render(&result.unwrap()), ["1"]);
+            assert_eq!(versions(&path), 7);
+            assert_eq!(query(&ctx, "SELECT count(*) FROM delta.default.t").await.rows, ["5"]);
+        } else {
+            let error = result.unwrap_err().to_string();
+            assert!(error.contains("[dfpack:delta] commit conflict on table 't'") && error.contains("max_retries"), "{error}");
+            assert_eq!(versions(&path), 6);
+            assert_eq!(query(&ctx, "SELECT count(*) FROM delta.default.t").await.rows, ["4"]);
+        }
+    }
+}
