@@ -1,8 +1,6 @@
 # Sourced by the scripts: one target dir outside the clone, reused across runs.
-# LEAD: this worktree builds in its own target dir and venv (the shared dir would
-# mix its outputs with other worktrees'); do not commit this change.
-export CARGO_TARGET_DIR="$HOME/.cache/dfpack/target-wt-writes"
-export DFPACK_VENV="$HOME/.cache/dfpack/venv-wt-writes"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/dfpack/target}"
+export DFPACK_VENV="${DFPACK_VENV:-$HOME/.cache/dfpack/venv}"
 # Panics inside the fixture pack are expected in tests; keep their reports short.
 unset RUST_BACKTRACE
 # The shared real Delta tables the tests read (never write): beside the clone
