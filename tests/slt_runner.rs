@@ -9,7 +9,10 @@
 //!
 //! A file whose first lines (before any record) include
 //! `# pack-config: <file>` gets a session built with that pack config, the
-//! path relative to the `.slt` file and `${DELTA}` in its text replaced.
+//! path relative to the `.slt` file and `${DELTA}` and `${TMP}` in its text
+//! replaced. `${TMP}` is a fresh writable directory per file; each header line
+//! `# copy-table: <name>` copies the shared table `<name>` to `${TMP}/<name>`
+//! first (files that write work on such copies, never on the shared tables).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,7 +24,7 @@ use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::error::DataFusionError;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use dfpack_loader::{Pack, SessionFactory};
-use dfpack_tests::{delta_tables_dir, fixture_image, pack_image};
+use dfpack_tests::{copy_delta_table_to, delta_tables_dir, fixture_image, pack_image};
 use sqllogictest::{AsyncDB, DBOutput, DefaultColumnType};
 
 struct PackSession {
@@ -107,16 +110,34 @@ fn slt_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// The pack config a file asks for with a `# pack-config: <file>` header line.
-fn pack_config(file: &Path) -> Result<Option<String>, String> {
+/// The header lines of a file (before any record): comments and blank lines.
+fn header(file: &Path) -> Result<Vec<String>, String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    let header = text.lines().take_while(|line| line.trim().is_empty() || line.starts_with('#'));
-    let Some(name) = header.filter_map(|line| line.strip_prefix("# pack-config:")).next() else {
+    Ok(text.lines().take_while(|line| line.trim().is_empty() || line.starts_with('#')).map(str::to_string).collect())
+}
+
+/// The pack config a file asks for with a `# pack-config: <file>` header line.
+fn pack_config(file: &Path, tmp: &Path) -> Result<Option<String>, String> {
+    let Some(name) = header(file)?.iter().find_map(|line| line.strip_prefix("# pack-config:").map(str::to_string)) else {
         return Ok(None);
     };
     let path = file.parent().unwrap_or(Path::new(".")).join(name.trim());
     let config = std::fs::read_to_string(&path).map_err(|e| format!("pack config {}: {e}", path.display()))?;
-    Ok(Some(config.replace("${DELTA}", &delta_tables_dir().display().to_string())))
+    Ok(Some(
+        config
+            .replace("${DELTA}", &delta_tables_dir().display().to_string())
+            .replace("${TMP}", &tmp.display().to_string()),
+    ))
+}
+
+/// Copies the shared tables a file names with `# copy-table: <name>` into `tmp`.
+fn copy_tables(file: &Path, tmp: &Path) -> Result<(), String> {
+    for line in header(file)? {
+        if let Some(name) = line.strip_prefix("# copy-table:") {
+            copy_delta_table_to(name.trim(), &tmp.join(name.trim()));
+        }
+    }
+    Ok(())
 }
 
 async fn run_file(file: &Path) -> Result<(), String> {
@@ -126,7 +147,9 @@ async fn run_file(file: &Path) -> Result<(), String> {
         .with_config(SessionConfig::new().with_information_schema(true).with_target_partitions(4))
         .with_pack(pack)
         .with_sql_plugin_loading(true);
-    if let Some(config) = pack_config(file)? {
+    let tmp = tempfile::tempdir().map_err(|e| format!("a temp dir: {e}"))?;
+    copy_tables(file, tmp.path())?;
+    if let Some(config) = pack_config(file, tmp.path())? {
         factory = factory.with_pack_config(config);
     }
     let ctx = factory.build().map_err(|e| e.to_string())?;
@@ -137,6 +160,7 @@ async fn run_file(file: &Path) -> Result<(), String> {
     runner.set_var("PACK".into(), pack_image().display().to_string());
     runner.set_var("FIXTURE".into(), fixture_image().display().to_string());
     runner.set_var("DELTA".into(), delta_tables_dir().display().to_string());
+    runner.set_var("TMP".into(), tmp.path().display().to_string());
     runner.run_file_async(file).await.map_err(|e| e.display(true).to_string())
 }
 

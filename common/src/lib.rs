@@ -5,6 +5,7 @@
 pub mod canonical;
 mod error;
 mod panic;
+pub mod session_options;
 
 pub use error::{Error, ErrorKind, Result};
 pub use panic::{catch_panic, panic_message};

@@ -4,6 +4,7 @@ use dfpack_common::Result;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::prelude::{SessionConfig, SessionContext};
+use dfpack_common::session_options::DfpackOptions;
 
 use crate::{LoadPluginFunction, Pack};
 
@@ -78,9 +79,12 @@ impl SessionFactory {
     }
 
     pub fn build(&self) -> Result<SessionContext> {
-        let mut builder = SessionStateBuilder::new()
-            .with_default_features()
-            .with_config(self.config.clone());
+        let mut config = self.config.clone();
+        // `SET dfpack.…` (the pack's session options) needs them registered.
+        if config.options().extensions.get::<DfpackOptions>().is_none() {
+            config = config.with_option_extension(DfpackOptions::default());
+        }
+        let mut builder = SessionStateBuilder::new().with_default_features().with_config(config);
         if let Some(runtime_env) = &self.runtime_env {
             builder = builder.with_runtime_env(Arc::clone(runtime_env));
         }

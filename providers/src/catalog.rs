@@ -16,6 +16,7 @@ use crate::config::{DatasetConfig, PackConfig};
 use crate::provider::DeltaTableProvider;
 use crate::refused::RefusedTable;
 use crate::resolve::Resolution;
+use crate::write::{PendingTable, WriteSpec};
 use crate::DeltaEnv;
 
 #[derive(Debug)]
@@ -56,6 +57,25 @@ pub struct DeltaSchema {
     added: RwLock<BTreeMap<String, Arc<dyn TableProvider>>>,
 }
 
+impl DeltaSchema {
+    /// Whether a dataset's table location holds a Delta table.
+    async fn exists(&self, dataset: &DatasetConfig) -> Result<bool> {
+        let uri = &dataset.table.uri;
+        if !uri.contains("://") && !std::path::Path::new(uri).exists() {
+            return Ok(false);
+        }
+        let log_store = self.env.resolver.log_store(&dataset.table)?;
+        let exists = self
+            .env
+            .resolver
+            .on_runtime(async move {
+                log_store.is_delta_table_location().await.map_err(|e| Error::Delta(e.to_string()))
+            })
+            .await?;
+        Ok(exists)
+    }
+}
+
 #[async_trait]
 impl SchemaProvider for DeltaSchema {
     fn table_names(&self) -> Vec<String> {
@@ -66,17 +86,24 @@ impl SchemaProvider for DeltaSchema {
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         if let Some(dataset) = self.datasets.get(name) {
-            let provider: Arc<dyn TableProvider> =
-                match self.env.resolver.resolution(name, &dataset.table, &dataset.gate).await? {
-                    Resolution::Admitted(table) => Arc::new(DeltaTableProvider::new(
-                        table,
-                        &dataset.scan,
-                        Arc::clone(&self.env.resolver),
-                        Arc::clone(&self.env.scans),
-                    )?),
-                    // Still listed and described; any read fails with the gate's message.
-                    Resolution::Refused(refusal) => RefusedTable::new(refusal),
-                };
+            let writes = Arc::new(WriteSpec::of_dataset(dataset));
+            let resolver = &self.env.resolver;
+            let resolution = match resolver.resolution(name, &dataset.table, &dataset.gate).await {
+                Ok(resolution) => resolution,
+                // Not created yet: its first write creates it.
+                Err(_) if dataset.create_if_missing && !self.exists(dataset).await? => {
+                    return Ok(Some(Arc::new(PendingTable::new(writes, Arc::clone(resolver))?)));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let provider: Arc<dyn TableProvider> = match resolution {
+                Resolution::Admitted(table) => Arc::new(
+                    DeltaTableProvider::new(table, &dataset.scan, Arc::clone(resolver), Arc::clone(&self.env.scans))?
+                        .with_writes(writes),
+                ),
+                // Still listed and described; any read fails with the gate's message.
+                Resolution::Refused(refusal) => RefusedTable::new(refusal),
+            };
             return Ok(Some(provider));
         }
         Ok(self.added.read().get(name).cloned())

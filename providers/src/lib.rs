@@ -20,6 +20,7 @@ pub mod refused;
 pub mod resolve;
 pub mod scans;
 pub mod table;
+pub mod write;
 
 pub use catalog::DeltaCatalog;
 pub use factory::DeltaTableFactory;

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::error::{DataFusionError, Result};
+use datafusion::logical_expr::dml::InsertOp;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
 use datafusion::physical_plan::ExecutionPlan;
 use dfpack_common::Error;
@@ -15,6 +16,7 @@ use crate::config::ScanOptions;
 use crate::gate::ProtocolGate;
 use crate::provider::DeltaTableProvider;
 use crate::table::TableRef;
+use crate::write::WriteSpec;
 use crate::DeltaEnv;
 
 /// What a live table is: a table reference, its gate and scan options.
@@ -79,5 +81,20 @@ impl TableProvider for LiveDeltaTable {
             ))));
         }
         current.scan(session, projection, filters, limit).await
+    }
+
+    /// Writes go to the table's newest version, resolved now.
+    async fn insert_into(
+        &self,
+        session: &dyn Session,
+        input: Arc<dyn ExecutionPlan>,
+        insert_op: InsertOp,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let spec = &self.spec;
+        let gated = self.env.resolver.resolve(&spec.name, &spec.table, &spec.gate).await?;
+        let writes = Arc::new(WriteSpec::of_table(&spec.name, &spec.table, &spec.gate, spec.scan.file_column.clone()));
+        let current = DeltaTableProvider::new(gated, &spec.scan, Arc::clone(&self.env.resolver), Arc::clone(&self.env.scans))?
+            .with_writes(writes);
+        current.insert_into(session, input, insert_op).await
     }
 }

@@ -9,6 +9,7 @@ use datafusion::datasource::physical_plan::FileScanConfig;
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::SessionStateBuilder;
+use datafusion::logical_expr::dml::InsertOp;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
 use datafusion::physical_plan::ExecutionPlan;
 use deltalake_core::delta_datafusion::{DeltaScanConfig, DeltaScanNext};
@@ -18,6 +19,7 @@ use crate::config::ScanOptions;
 use crate::exec::TableRuntimeExec;
 use crate::resolve::{GatedTable, Resolver};
 use crate::scans::{ScanLog, ScanRecord};
+use crate::write::WriteSpec;
 
 /// Reads one version of a Delta table that passed its gate.
 ///
@@ -30,6 +32,8 @@ pub struct DeltaTableProvider {
     scan: Arc<DeltaScanNext>,
     resolver: Arc<Resolver>,
     scans: Arc<ScanLog>,
+    /// How writes into the table go; `None`: the table is read-only here.
+    writes: Option<Arc<WriteSpec>>,
 }
 
 impl DeltaTableProvider {
@@ -52,11 +56,17 @@ impl DeltaTableProvider {
         let scan = DeltaScanNext::new(Arc::clone(&table.snapshot), config).map_err(|e| {
             Error::Delta(format!("cannot read table '{}' at version {}: {e}", table.name, table.version))
         })?;
-        Ok(DeltaTableProvider { table, scan: Arc::new(scan), resolver, scans })
+        Ok(DeltaTableProvider { table, scan: Arc::new(scan), resolver, scans, writes: None })
     }
 
     pub fn table(&self) -> &Arc<GatedTable> {
         &self.table
+    }
+
+    /// Accepts `INSERT INTO` / `INSERT OVERWRITE`, as `spec` says.
+    pub fn with_writes(mut self, spec: Arc<WriteSpec>) -> DeltaTableProvider {
+        self.writes = Some(spec);
+        self
     }
 }
 
@@ -115,6 +125,22 @@ impl TableProvider for DeltaTableProvider {
             limit,
         });
         Ok(TableRuntimeExec::wrap(plan, Arc::clone(&self.table.runtime_env)))
+    }
+
+    async fn insert_into(
+        &self,
+        session: &dyn Session,
+        input: Arc<dyn ExecutionPlan>,
+        insert_op: InsertOp,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let Some(writes) = &self.writes else {
+            return Err(DataFusionError::from(Error::Config(format!(
+                "table '{}' is read-only here; write through a configured dataset or a CREATE EXTERNAL TABLE",
+                self.table.name
+            ))));
+        };
+        crate::write::plan_insert(writes, Some(&self.table), &self.resolver, session, input, insert_op, self.schema())
+            .map_err(DataFusionError::from)
     }
 }
 

@@ -164,6 +164,20 @@ impl Resolver {
         Ok(self.table_cache(table)?.log_store.clone())
     }
 
+    /// A table's log store and object stores, for a write that creates it.
+    pub fn stores(&self, table: &TableRef) -> Result<(LogStoreRef, Arc<RuntimeEnv>)> {
+        let cache = self.table_cache(table)?;
+        Ok((cache.log_store.clone(), Arc::clone(&cache.runtime_env)))
+    }
+
+    /// Forgets which version is a table's latest (after a write), so the next
+    /// read lists its log again whatever the cache policy.
+    pub fn forget_latest(&self, table: &TableRef) {
+        if let Ok(cache) = self.table_cache(table) {
+            *cache.latest.lock() = None;
+        }
+    }
+
     async fn resolve_here(&self, name: &str, table: &TableRef, gate: &ProtocolGate) -> Result<Resolution> {
         let cache = self.table_cache(table)?;
         let store = cache.log_store.object_store(None);

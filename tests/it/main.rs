@@ -9,3 +9,4 @@ mod loading;
 mod panics;
 mod parity;
 mod runtimes;
+mod write;

@@ -130,6 +130,13 @@ pub fn delta_table(name: &str) -> PathBuf {
 /// A writable copy of a shared Delta table in a temp dir, for tests that
 /// change it or its files' times.
 pub fn copy_delta_table(name: &str) -> TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_delta_table_to(name, dir.path());
+    dir
+}
+
+/// Copies a shared Delta table to `target` (created), writable.
+pub fn copy_delta_table_to(name: &str, target: &Path) {
     fn copy(from: &Path, to: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(to)?;
         for entry in std::fs::read_dir(from)? {
@@ -148,9 +155,7 @@ pub fn copy_delta_table(name: &str) -> TempDir {
         }
         Ok(())
     }
-    let dir = tempfile::tempdir().expect("temp dir");
-    copy(&delta_table(name), dir.path()).unwrap_or_else(|e| panic!("copy Delta table {name}: {e}"));
-    dir
+    copy(&delta_table(name), target).unwrap_or_else(|e| panic!("copy Delta table {name}: {e}"));
 }
 
 /// This host's pack ABI, as `pack_manifest()` shows it (`major.minor`).

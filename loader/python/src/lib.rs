@@ -7,6 +7,7 @@
 
 mod catalog;
 mod errors;
+mod options;
 mod pack;
 mod scalar_udf;
 mod table_function;
@@ -29,6 +30,7 @@ fn build_info(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pack::load, m)?)?;
     m.add_class::<pack::Pack>()?;
+    m.add_class::<options::SessionOptions>()?;
     m.add_class::<scalar_udf::PackScalarUdf>()?;
     m.add_class::<table_function::PackTableFunction>()?;
     m.add_class::<catalog::PackCatalog>()?;

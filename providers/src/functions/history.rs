@@ -104,6 +104,7 @@ impl LogRead for HistoryRead {
             Field::new("is_blind_append", DataType::Boolean, true),
         ];
         fields.extend(TEXT_COLUMNS.iter().map(|(column, _)| Field::new(*column, DataType::Utf8, true)));
+        fields.push(Field::new("commit_metadata", DataType::Utf8, true));
         Arc::new(Schema::new(fields))
     }
 
@@ -207,7 +208,21 @@ fn rows(schema: SchemaRef, commits: Vec<Commit>) -> dfpack_common::Result<Record
         ),
     ];
     columns.extend(TEXT_COLUMNS.iter().map(|(_, key)| texts(key)));
+    columns.push(Arc::new(commits.iter().map(|c| commit_metadata(&c.info)).collect::<StringArray>()));
     Ok(RecordBatch::try_new(schema, columns)?)
+}
+
+/// The `commitInfo` keys of no other column (a writer's own metadata, e.g.
+/// `SET dfpack.commit.metadata`), as a JSON object; NULL when there are none.
+fn commit_metadata(info: &Map<String, Value>) -> Option<String> {
+    const SHOWN: [&str; 7] =
+        ["timestamp", "operation", "operationParameters", "operationMetrics", "readVersion", "isolationLevel", "isBlindAppend"];
+    let rest: Map<String, Value> = info
+        .iter()
+        .filter(|(key, _)| !SHOWN.contains(&key.as_str()) && !TEXT_COLUMNS.iter().any(|(_, shown)| shown == key))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    if rest.is_empty() { None } else { Some(Value::Object(rest).to_string()) }
 }
 
 #[cfg(test)]

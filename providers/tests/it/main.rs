@@ -10,3 +10,4 @@ mod gate;
 mod read;
 mod runtimes;
 mod time_travel;
+mod write;

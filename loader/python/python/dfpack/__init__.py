@@ -39,6 +39,17 @@ datafusion-ffi major). :func:`load` refuses, with an :class:`AbiError` (an
 to hand functions to a datafusion Python package of another major, which would
 crash instead of failing.
 
+Writes: ``INSERT INTO`` / ``INSERT OVERWRITE`` into a dataset (or a
+``CREATE EXTERNAL TABLE``) commit through the pack. Per-write commit options
+(an application transaction for idempotent retries, commit metadata, a retry
+budget) are session options: create the context with :func:`session_config`,
+then use :func:`commit_options` around the writes (or ``SET dfpack.commit.*``):
+
+    >>> ctx = SessionContext(dfpack.session_config())
+    >>> pack.install(ctx)
+    >>> with dfpack.commit_options(ctx, app_id="nightly", app_version=42, metadata={"run": "r-42"}):
+    ...     ctx.sql("INSERT INTO delta.default.events SELECT * FROM staging").collect()
+
 Errors raised while a *query* runs come from datafusion-python, not from
 dfpack; :func:`classify` maps them to the classes below by the
 ``[dfpack:<kind>]`` tag their message carries.
@@ -51,7 +62,8 @@ import json
 import math
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple, Union
 
@@ -78,6 +90,9 @@ __all__ = [
     "Pack",
     "load",
     "bundled_path",
+    "session_config",
+    "session_options",
+    "commit_options",
     "__version__",
     "BUILD_INFO",
     *errors.__all__,
@@ -551,3 +566,79 @@ def _function_names(ctx: Any) -> tuple[set[str], bool]:
     for batch in batches:
         names.update(batch.column(0).to_pylist())
     return names, True
+
+
+# --- session options (writes) -----------------------------------------------------
+
+#: The session options of a write's commit, as ``SET dfpack.commit.<key>``.
+_COMMIT_KEYS = ("app_id", "app_version", "metadata", "max_retries")
+
+
+def session_options() -> Any:
+    """The pack's session options, for ``SessionConfig.with_extension``: a
+    session built with them accepts ``SET dfpack.<key> = '...'``."""
+    return _native.SessionOptions()
+
+
+def session_config(config: Any = None) -> Any:
+    """``config`` (a ``datafusion.SessionConfig``, a new one by default) with
+    the pack's session options registered."""
+    if config is None:
+        from datafusion import SessionConfig
+
+        config = SessionConfig()
+    return config.with_extension(session_options())
+
+
+@contextmanager
+def commit_options(
+    ctx: Any,
+    *,
+    app_id: str | None = None,
+    app_version: int | None = None,
+    metadata: Mapping[str, str] | None = None,
+    max_retries: int | None = None,
+) -> Iterator[None]:
+    """Commit options for the writes run inside the block (the dataset's own
+    options hold for any key not given here).
+
+    ``app_id`` with ``app_version`` commit an application transaction: a write
+    whose ``app_id`` already committed ``app_version`` or a later one writes
+    nothing and reports 0 rows. ``metadata`` entries go into the commit's
+    ``commitInfo``. ``max_retries`` bounds the retries of a commit that lost a
+    race with another writer.
+
+    Every write in the block gets the same options (two inserts with one
+    ``app_version``: the second is a replay). On leaving the block the keys it
+    set are cleared, so they do not leak into later writes. ``ctx`` must have
+    been created with :func:`session_config`.
+    """
+    values = {
+        "app_id": app_id,
+        "app_version": None if app_version is None else str(int(app_version)),
+        "metadata": None if metadata is None else json.dumps({str(k): str(v) for k, v in metadata.items()}),
+        "max_retries": None if max_retries is None else str(int(max_retries)),
+    }
+    given = {key: value for key, value in values.items() if value is not None}
+    if (app_id is None) != (app_version is None):
+        raise ConfigError("commit_options: give app_id and app_version together, or neither")
+    try:
+        for key, value in given.items():
+            _set(ctx, f"dfpack.commit.{key}", value)
+        yield
+    finally:
+        for key in given:
+            _set(ctx, f"dfpack.commit.{key}", "")
+
+
+def _set(ctx: Any, key: str, value: str) -> None:
+    quoted = value.replace("'", "''")
+    try:
+        ctx.sql(f"SET {key} = '{quoted}'").collect()
+    except Exception as error:  # datafusion raises its own exception types
+        if "namespace" in str(error):
+            raise ConfigError(
+                f"the session does not accept {key}: create it with "
+                "SessionContext(dfpack.session_config())"
+            ) from error
+        raise

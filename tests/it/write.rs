@@ -1,0 +1,95 @@
+//! Writes through the FFI path: a Rust host loading a private copy of
+//! `libdfpack.so` inserts into datasets of its pack config (copies of the
+//! shared tables, and a table the pack creates), with per-write session
+//! options crossing the boundary as config extensions.
+
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use datafusion::prelude::SessionContext;
+use dfpack_tests::{copy_delta_table, session_with_pack_config};
+
+async fn rows(ctx: &SessionContext, sql: &str) -> Vec<String> {
+    let batches = ctx.sql(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}")).collect().await;
+    let batches = batches.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let options = FormatOptions::default().with_null("NULL");
+    let mut rows = Vec::new();
+    for batch in &batches {
+        let formatters: Vec<ArrayFormatter> =
+            batch.columns().iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap()).collect();
+        for row in 0..batch.num_rows() {
+            rows.push(formatters.iter().map(|f| f.value(row).to_string()).collect::<Vec<_>>().join("|"));
+        }
+    }
+    rows.sort();
+    rows
+}
+
+async fn error(ctx: &SessionContext, sql: &str) -> String {
+    let result = match ctx.sql(sql).await {
+        Ok(frame) => frame.collect().await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    result.expect_err(sql).strip_backtrace()
+}
+
+fn commit_file(path: &str, version: u64) -> String {
+    std::fs::read_to_string(format!("{path}/_delta_log/{version:020}.json")).expect("a commit file")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn insert_into_a_dataset_through_ffi_counts_and_reads_back() {
+    let dir = copy_delta_table("simple_table");
+    let path = dir.path().to_string_lossy().into_owned();
+    let (ctx, _image) = session_with_pack_config(&format!("[datasets.t]\ntable_uri = '{path}'\n"));
+    assert_eq!(rows(&ctx, "SELECT count(*) FROM delta.default.t").await, ["3"]);
+    assert_eq!(rows(&ctx, "INSERT INTO delta.default.t VALUES (10), (11)").await, ["2"]);
+    assert_eq!(rows(&ctx, "SELECT count(*), max(id) FROM delta.default.t").await, ["5|11"]);
+    assert_eq!(rows(&ctx, "INSERT OVERWRITE delta.default.t SELECT id * 2 FROM delta.default.t").await, ["5"]);
+    assert_eq!(rows(&ctx, "SELECT max(id), count(*) FROM delta.default.t").await, ["22|5"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn session_options_cross_ffi_for_app_transactions_and_metadata() {
+    let dir = copy_delta_table("simple_table");
+    let path = dir.path().to_string_lossy().into_owned();
+    let (ctx, _image) = session_with_pack_config(&format!("[datasets.t]\ntable_uri = '{path}'\n"));
+    rows(&ctx, "SET dfpack.commit.app_id = 'ffi-job'").await;
+    rows(&ctx, "SET dfpack.commit.app_version = '1'").await;
+    rows(&ctx, r#"SET dfpack.commit.metadata = '{"run":"r-1"}'"#).await;
+    assert_eq!(rows(&ctx, "INSERT INTO delta.default.t VALUES (1)").await, ["1"]);
+    let commit = commit_file(&path, 5);
+    assert!(commit.contains(r#""appId":"ffi-job","version":1"#) && commit.contains(r#""run":"r-1""#), "{commit}");
+    assert_eq!(rows(&ctx, "INSERT INTO delta.default.t VALUES (1)").await, ["0"], "a replay writes nothing");
+    assert_eq!(rows(&ctx, "SELECT count(*) FROM delta.default.t").await, ["4"]);
+    rows(&ctx, "SET dfpack.commit.app_version = 'two'").await;
+    let error = error(&ctx, "INSERT INTO delta.default.t VALUES (1)").await;
+    assert!(error.contains("[dfpack:config]") && error.contains("dfpack.commit.app_version"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dataset_is_created_on_its_first_write_through_ffi() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events").to_string_lossy().into_owned();
+    let config = format!(
+        "[datasets.events]\ntable_uri = '{path}'\ncreate_if_missing = true\npartition_columns = ['day']\n\
+         [datasets.events.contract]\nevolution = 'strict'\nschema.fields = [\n\
+         {{ name = 'id', type = {{ type = 'int64' }}, nullable = false }},\n\
+         {{ name = 'day', type = {{ type = 'utf8' }}, nullable = true }},\n]\n"
+    );
+    let (ctx, _image) = session_with_pack_config(&config);
+    assert_eq!(rows(&ctx, "SELECT count(*) FROM delta.default.events").await, ["0"]);
+    assert_eq!(rows(&ctx, "INSERT INTO delta.default.events VALUES (1, 'mon'), (2, 'tue')").await, ["2"]);
+    assert_eq!(rows(&ctx, "SELECT day, id FROM delta.default.events").await, ["mon|1", "tue|2"]);
+    assert!(std::path::Path::new(&format!("{path}/day=mon")).is_dir());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_writer_gate_refuses_through_ffi_and_the_host_keeps_running() {
+    let dir = copy_delta_table("table_with_liquid_clustering");
+    let path = dir.path().to_string_lossy().into_owned();
+    let (ctx, _image) = session_with_pack_config(&format!("[datasets.t]\ntable_uri = '{path}'\n"));
+    let before = rows(&ctx, "SELECT count(*) FROM delta.default.t").await;
+    let error = error(&ctx, "INSERT INTO delta.default.t SELECT * FROM delta.default.t").await;
+    assert!(error.contains("[dfpack:protocol_gate]"), "{error}");
+    assert!(error.contains("writer features this pack cannot maintain: domainMetadata, liquid, rowTracking"), "{error}");
+    assert_eq!(rows(&ctx, "SELECT count(*) FROM delta.default.t").await, before);
+}
