@@ -3,6 +3,10 @@
 //!   vs the same function registered natively in the same process;
 //! - stable_hash64 vs DataFusion's built-in hashes (md5, sha256, blake3).
 //!
+//! "Through FFI" is what the loader installs: each call site binds the
+//! function's kernel (pack ABI 1.3). The unbound kernel (ABI 1.2, the
+//! loader's fallback) is measured beside it, to show what binding saves.
+//!
 //! Runs are interleaved (native, FFI, native, FFI, ...) so drift on a shared
 //! machine hits both sides alike; each figure is a median.
 //!
@@ -16,7 +20,8 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::datasource::MemTable;
 use datafusion::error::Result;
 use datafusion::prelude::{SessionConfig, SessionContext};
-use dfpack_loader::{Pack, SessionFactory, default_pack_path};
+use datafusion::logical_expr::{ScalarUDF, ScalarUDFImpl};
+use dfpack_loader::{ExportKind, Pack, PackScalarUdf, SessionFactory, default_pack_path};
 
 const BATCH_ROWS: usize = 8192;
 
@@ -81,14 +86,37 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 
 /// Median times of `a_sql` on `a` and `b_sql` on `b`, runs interleaved.
 async fn compare(a: &SessionContext, a_sql: &str, b: &SessionContext, b_sql: &str, runs: usize) -> Result<(Duration, Duration)> {
-    time(a, a_sql).await?; // warm-up both sides
-    time(b, b_sql).await?;
-    let (mut left, mut right) = (Vec::new(), Vec::new());
-    for _ in 0..runs {
-        left.push(time(a, a_sql).await?);
-        right.push(time(b, b_sql).await?);
+    let medians = compare_all(&[(a, a_sql), (b, b_sql)], runs).await?;
+    Ok((medians[0], medians[1]))
+}
+
+/// Median time of each (session, query), runs interleaved across all of them.
+async fn compare_all(sides: &[(&SessionContext, &str)], runs: usize) -> Result<Vec<Duration>> {
+    for (ctx, sql) in sides {
+        time(ctx, sql).await?; // warm-up
     }
-    Ok((median(left), median(right)))
+    let mut samples = vec![Vec::new(); sides.len()];
+    for _ in 0..runs {
+        for ((ctx, sql), samples) in sides.iter().zip(&mut samples) {
+            samples.push(time(ctx, sql).await?);
+        }
+    }
+    Ok(samples.into_iter().map(median).collect())
+}
+
+/// A session whose pack functions evaluate through their unbound kernels.
+fn unbound_session(pack: &Pack) -> std::result::Result<SessionContext, Box<dyn std::error::Error>> {
+    let ctx = SessionContext::new_with_config(config());
+    for (name, kind) in pack.exports() {
+        if kind != ExportKind::ScalarUdf {
+            continue;
+        }
+        let ffi = pack.ffi_scalar_udf(name)?;
+        let foreign: Arc<dyn ScalarUDFImpl> = (&ffi).into();
+        let kernel = pack.ffi_scalar_kernel(name)?.ok_or("the pack serves no kernels")?;
+        ctx.register_udf(ScalarUDF::new_from_impl(PackScalarUdf::new(foreign, kernel, None)));
+    }
+    Ok(ctx)
 }
 
 /// One query per pack function: the function over every row, reduced cheaply
@@ -146,15 +174,22 @@ async fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
         native.register_udf(udf.as_ref().clone());
     }
     native.register_table("t", Arc::clone(&table) as _)?;
+    let unbound = unbound_session(&pack)?;
+    unbound.register_table("t", Arc::clone(&table) as _)?;
     let foreign = SessionFactory::new().with_config(config()).with_pack(pack).build()?;
     foreign.register_table("t", table as _)?;
 
     println!("rows: {}, runs: {} (median), batch: {BATCH_ROWS}, partitions: 2", options.rows, options.runs);
-    println!("\n| function | native ms | through FFI ms | FFI / native |\n|---|---:|---:|---:|");
+    println!(
+        "\n| function | native ms | through FFI ms | FFI / native | unbound kernel ms | unbound / native |\n\
+         |---|---:|---:|---:|---:|---:|"
+    );
     let selected = |name: &str| options.filter.as_ref().is_none_or(|filter| name.contains(filter.as_str()));
     for (name, sql) in FUNCTION_QUERIES.iter().filter(|(name, _)| selected(name)) {
-        let (n, f) = compare(&native, sql, &foreign, sql, options.runs).await?;
-        println!("| {name} | {:.1} | {:.1} | {:.3} |", ms(n), ms(f), f.as_secs_f64() / n.as_secs_f64());
+        let medians = compare_all(&[(&native, sql), (&foreign, sql), (&unbound, sql)], options.runs).await?;
+        let (n, f, u) = (medians[0], medians[1], medians[2]);
+        let ratio = |side: Duration| side.as_secs_f64() / n.as_secs_f64();
+        println!("| {name} | {:.1} | {:.1} | {:.3} | {:.1} | {:.3} |", ms(n), ms(f), ratio(f), ms(u), ratio(u));
     }
 
     println!("\n| hash over {} strings | built-in ms | stable_hash64 (FFI) ms | stable_hash64 / built-in |\n|---|---:|---:|---:|", options.rows);

@@ -21,8 +21,16 @@ use datafusion::physical_plan::execution_plan::ReplaceChildrenOptions;
 use datafusion::physical_plan::metrics::MetricsSet;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
 
+/// The fewest rows per batch a Delta scan reads. Across FFI every batch
+/// crosses with its schema (exported, then parsed back by the host), a fixed
+/// cost per batch that DataFusion's default of 8192 rows leaves at ~10% of a
+/// plain aggregate's time; larger batches spread it thin. A session asking
+/// for larger batches still gets its own size.
+pub const SCAN_BATCH_ROWS: usize = 65_536;
+
 /// Runs `inner` with the object stores of `runtime_env` in place of the
-/// caller's; shows and downcasts as `inner`, but hides its children.
+/// caller's, reading batches of at least [`SCAN_BATCH_ROWS`] rows; shows and
+/// downcasts as `inner`, but hides its children.
 pub struct TableRuntimeExec {
     inner: Arc<dyn ExecutionPlan>,
     runtime_env: Arc<RuntimeEnv>,
@@ -91,10 +99,12 @@ impl ExecutionPlan for TableRuntimeExec {
         let runtime_env = RuntimeEnvBuilder::from_runtime_env(&context.runtime_env())
             .with_object_store_registry(Arc::clone(&self.runtime_env.object_store_registry))
             .build_arc()?;
+        let config = context.session_config().clone();
+        let batch_rows = config.batch_size().max(SCAN_BATCH_ROWS);
         let context = Arc::new(TaskContext::new(
             context.task_id(),
             context.session_id(),
-            context.session_config().clone(),
+            config.with_batch_size(batch_rows),
             context.scalar_functions().clone(),
             context.higher_order_functions().clone(),
             context.aggregate_functions().clone(),
