@@ -68,12 +68,15 @@ impl SchemaProvider for DeltaSchema {
         if let Some(dataset) = self.datasets.get(name) {
             let provider: Arc<dyn TableProvider> =
                 match self.env.resolver.resolution(name, &dataset.table, &dataset.gate).await? {
-                    Resolution::Admitted(table) => Arc::new(DeltaTableProvider::new(
-                        table,
-                        &dataset.scan,
-                        Arc::clone(&self.env.resolver),
-                        Arc::clone(&self.env.scans),
-                    )?),
+                    Resolution::Admitted(table) => Arc::new(
+                        DeltaTableProvider::new(
+                            table,
+                            &dataset.scan,
+                            Arc::clone(&self.env.resolver),
+                            Arc::clone(&self.env.scans),
+                        )?
+                        .with_contract(dataset.contract.clone(), dataset.validation.clone())?,
+                    ),
                     // Still listed and described; any read fails with the gate's message.
                     Resolution::Refused(refusal) => RefusedTable::new(refusal),
                 };
