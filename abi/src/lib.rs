@@ -17,4 +17,7 @@ pub mod module;
 pub mod runtime;
 
 pub use manifest::{ExportEntry, ExportKind, PackManifest};
-pub use module::{CatalogHandle, LogicalCodecHandle, PackModule, PackModuleRef, ScalarKernelHandle, ScalarUdfHandle, TableFunctionHandle};
+pub use module::{
+    CatalogHandle, LogicalCodecHandle, PackModule, PackModuleRef, PhysicalOptimizerRuleHandle, ScalarKernelHandle,
+    ScalarUdfHandle, TableFunctionHandle,
+};

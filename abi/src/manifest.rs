@@ -11,7 +11,7 @@ macro_rules! pack_abi_major {
 pub(crate) use pack_abi_major;
 
 pub const PACK_ABI_MAJOR: u32 = pack_abi_major!();
-pub const PACK_ABI_MINOR: u32 = 2;
+pub const PACK_ABI_MINOR: u32 = 3;
 
 /// The target triple this crate was compiled for (plugin and host each embed their own).
 pub const TARGET: &str = env!("DFPACK_TARGET");

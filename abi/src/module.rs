@@ -3,6 +3,7 @@ use abi_stable::sabi_types::VersionStrings;
 use abi_stable::std_types::{ROption, RResult, RStr, RString};
 use abi_stable::{StableAbi, declare_root_module_statics};
 use datafusion_ffi::catalog_provider::FFI_CatalogProvider;
+use datafusion_ffi::physical_optimizer::FFI_PhysicalOptimizerRule;
 use datafusion_ffi::proto::logical_extension_codec::FFI_LogicalExtensionCodec;
 use datafusion_ffi::table_provider_factory::FFI_TableProviderFactory;
 use datafusion_ffi::udf::FFI_ScalarUDF;
@@ -45,6 +46,11 @@ pub struct PackModule {
     /// evaluates through the function's `FFI_ScalarUDF`.
     #[sabi(missing_field(option))]
     pub scalar_kernel: extern "C" fn(name: RStr<'_>) -> RResult<ScalarKernelHandle, RString>,
+
+    /// ABI 1.3: the pack's physical optimizer rule (the contract check);
+    /// `RNone` from a pack that serves none. Older packs lack the field.
+    #[sabi(missing_field(option))]
+    pub physical_optimizer_rule: extern "C" fn() -> RResult<ROption<PhysicalOptimizerRuleHandle>, RString>,
 }
 
 impl RootModule for PackModuleRef {
@@ -68,6 +74,13 @@ pub struct ScalarUdfHandle {
 #[sabi(unsafe_opaque_fields)]
 pub struct ScalarKernelHandle {
     pub ffi: FFI_ScalarKernel,
+}
+
+#[repr(C)]
+#[derive(StableAbi)]
+#[sabi(unsafe_opaque_fields)]
+pub struct PhysicalOptimizerRuleHandle {
+    pub ffi: FFI_PhysicalOptimizerRule,
 }
 
 #[repr(C)]

@@ -8,6 +8,7 @@ use dfpack_abi::kernel::FFI_ScalarKernel;
 use dfpack_abi::manifest::BuildVersions;
 use dfpack_abi::{CatalogHandle, ExportKind, LogicalCodecHandle, PackManifest, PackModuleRef};
 use dfpack_common::{Error, Result};
+use datafusion_ffi::physical_optimizer::FFI_PhysicalOptimizerRule;
 use datafusion_ffi::proto::logical_extension_codec::FFI_LogicalExtensionCodec;
 use datafusion_ffi::udf::FFI_ScalarUDF;
 use datafusion_ffi::udtf::FFI_TableFunction;
@@ -142,6 +143,18 @@ impl Pack {
             .into_result()
             .map(ROption::into_option)
             .map_err(|reason| Error::from_message(reason.as_str()))
+    }
+
+    /// The pack's physical optimizer rule (the contract check); `None` for a
+    /// pack that serves none (or predates pack ABI 1.3).
+    pub fn ffi_physical_optimizer_rule(&self) -> Result<Option<FFI_PhysicalOptimizerRule>> {
+        let Some(rule) = self.module.physical_optimizer_rule() else {
+            return Ok(None);
+        };
+        rule()
+            .into_result()
+            .map(|handle| handle.into_option().map(|handle| handle.ffi))
+            .map_err(|reason| self.export_error("physical_optimizer_rule", reason.as_str()))
     }
 
     /// Checks a pack config against this pack without installing anything:
