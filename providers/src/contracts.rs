@@ -144,4 +144,16 @@ mod tests {
         .await;
         assert_eq!(recorded, [[failing.to_string(), ids.len().to_string(), "warn".into(), "check_constraint".into()]]);
     }
+
+    #[test]
+    fn the_readme_contract_example_is_a_valid_config() {
+        let readme = include_str!("../../README.md");
+        let start = readme.find("[datasets.orders]").expect("the README's contract example");
+        let example = &readme[start..start + readme[start..].find("```").expect("the example's end")];
+        let config = crate::PackConfig::parse_text(example).unwrap_or_else(|e| panic!("{e}\n{example}"));
+        let orders = &config.datasets["orders"];
+        let contract = orders.contract.as_ref().expect("a contract");
+        assert_eq!((contract.schema.fields.len(), contract.evolution.as_str()), (2, "additive"));
+        assert!(orders.validation.as_ref().is_some_and(|v| v.enabled));
+    }
 }
