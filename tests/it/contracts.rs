@@ -4,7 +4,7 @@
 //! written here with deltalake-core, on a temp copy of a shared table).
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
@@ -48,17 +48,24 @@ async fn error(ctx: &SessionContext, sql: &str) -> String {
     }
 }
 
+/// One private copy of the pack for these tests: a debug image is hundreds of
+/// MB and a loaded copy holds its disk space until the process ends. The
+/// tests share its contract registry and violation log, so each uses dataset
+/// names of its own.
+fn image() -> &'static ImageCopy {
+    static IMAGE: OnceLock<ImageCopy> = OnceLock::new();
+    IMAGE.get_or_init(|| ImageCopy::of(&pack_image()))
+}
+
 /// A session over `config` with one target partition, so each dataset is read
 /// by one validation stream and counts are exact.
-fn session(config: &str) -> (SessionContext, ImageCopy) {
-    let copy = ImageCopy::of(&pack_image());
-    let ctx = SessionFactory::new()
+fn session(config: &str) -> SessionContext {
+    SessionFactory::new()
         .with_config(SessionConfig::new().with_information_schema(true).with_target_partitions(1))
-        .with_pack(copy.load())
+        .with_pack(image().load())
         .with_pack_config(config)
         .build()
-        .unwrap_or_else(|e| panic!("a session: {e}\n{config}"));
-    (ctx, copy)
+        .unwrap_or_else(|e| panic!("a session: {e}\n{config}"))
 }
 
 fn url_of(path: &Path) -> Url {
@@ -111,7 +118,7 @@ async fn a_drifted_table_is_caught_under_each_policy_at_the_version_read() {
         dataset("keyed_relaxed", copy.path(), &contract("relaxed", false, "")),
     ]
     .concat();
-    let (ctx, _image) = session(&config);
+    let ctx = session(&config);
 
     let message = error(&ctx, "SELECT * FROM delta.default.strict").await;
     assert_eq!(ErrorKind::find_in(&message), Some(ErrorKind::Contract), "{message}");
@@ -141,7 +148,12 @@ async fn a_drifted_table_is_caught_under_each_policy_at_the_version_read() {
     let check = rows(&ctx, "SELECT dataset, version, kind, \"column\", expected, found FROM pack_contract_check('strict')").await;
     assert_eq!(check, [format!("strict|{drifted}|extra_column|note|no such column|Utf8")]);
     assert!(rows(&ctx, "SELECT * FROM pack_contract_check('strict_before')").await.is_empty());
-    let listed = rows(&ctx, "SELECT dataset, evolution FROM pack_contracts() ORDER BY dataset").await;
+    let listed = rows(
+        &ctx,
+        "SELECT dataset, evolution FROM pack_contracts() WHERE dataset IN ('additive', 'keyed', 'keyed_relaxed', \
+         'relaxed', 'strict', 'strict_before') ORDER BY dataset",
+    )
+    .await;
     assert_eq!(
         listed,
         ["additive|additive", "keyed|additive", "keyed_relaxed|relaxed", "relaxed|relaxed", "strict|strict", "strict_before|strict"]
@@ -165,7 +177,7 @@ async fn enforce_fails_the_query_naming_counts_and_samples() {
         copy.path(),
         &format!("{}\nvalidation = {{ enabled = true, mode = \"enforce\", collect_all = true }}", contract("relaxed", false, SMALL_IDS)),
     ) + &dataset("plain", copy.path(), "");
-    let (ctx, _image) = session(&config);
+    let ctx = session(&config);
     let total = rows(&ctx, "SELECT count(*) FROM delta.default.plain").await;
     let large = rows(&ctx, "SELECT count(*) FROM delta.default.plain WHERE id >= 7").await;
 
@@ -200,7 +212,7 @@ async fn warn_passes_the_rows_and_records_the_violations() {
         copy.path(),
         &format!("{}\nvalidation = {{ enabled = true, mode = \"warn\" }}", contract("relaxed", false, SMALL_IDS)),
     ) + &dataset("plain", copy.path(), "");
-    let (ctx, _image) = session(&config);
+    let ctx = session(&config);
     let all = rows(&ctx, "SELECT id FROM delta.default.plain ORDER BY id").await;
     assert_eq!(rows(&ctx, "SELECT id FROM delta.default.warned ORDER BY id").await, all);
     let large = all.iter().filter(|id| id.parse::<i64>().is_ok_and(|id| id >= 7)).count();
@@ -221,8 +233,7 @@ async fn warn_passes_the_rows_and_records_the_violations() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_loader_adds_the_rule_once_and_reports_it() {
-    let copy = ImageCopy::of(&pack_image());
-    let pack = copy.load();
+    let pack = image().load();
     let ctx = SessionContext::new();
     let report = pack.install(&ctx).expect("installed");
     assert_eq!(report.physical_optimizer_rule.as_deref(), Some("dfpack_contract_check"));
@@ -231,5 +242,5 @@ async fn the_loader_adds_the_rule_once_and_reports_it() {
     let count = ctx.state().physical_optimizers().iter().filter(|r| r.name() == "dfpack_contract_check").count();
     assert_eq!(count, 1);
     // The session keeps working after the state was rebuilt with the rule.
-    assert_eq!(rows(&ctx, "SELECT count(*) FROM pack_contracts()").await, ["0"]);
+    assert_eq!(rows(&ctx, "SELECT count(*) FROM pack_contract_violations()").await.len(), 1);
 }
