@@ -8,17 +8,22 @@ use abi_stable::prefix_type::PrefixTypeTrait;
 use abi_stable::std_types::{ROption, RResult, RStr, RString};
 use dfpack_common::catch_panic;
 use datafusion::catalog::{CatalogProvider, TableFunctionImpl, TableProviderFactory};
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion_ffi::catalog_provider::FFI_CatalogProvider;
+use datafusion_ffi::physical_optimizer::FFI_PhysicalOptimizerRule;
 use datafusion_ffi::table_provider_factory::FFI_TableProviderFactory;
 use datafusion::logical_expr::{Documentation, ScalarUDF};
 use datafusion_ffi::udf::FFI_ScalarUDF;
 use datafusion_ffi::udtf::FFI_TableFunction;
 
-use crate::guard::{GuardedCatalog, GuardedScalarUdf, GuardedTableFactory, GuardedTableFunction};
+use crate::guard::{GuardedCatalog, GuardedPhysicalRule, GuardedScalarUdf, GuardedTableFactory, GuardedTableFunction};
 use crate::introspection::{FunctionInfo, PackFunctionsFunction, PackManifestFunction};
 use crate::manifest::{BuildVersions, ExportEntry, ExportKind, PackManifest};
-use crate::module::{BoundScalarKernelHandle, CallFieldsHandle, CatalogHandle, LogicalCodecHandle, PackModule, PackModuleRef, ScalarKernelHandle, ScalarUdfHandle, TableFunctionHandle};
 use crate::bound_kernel::FFI_BoundScalarKernel;
+use crate::module::{
+    BoundScalarKernelHandle, CallFieldsHandle, CatalogHandle, LogicalCodecHandle, PackModule, PackModuleRef,
+    PhysicalOptimizerRuleHandle, ScalarKernelHandle, ScalarUdfHandle, TableFunctionHandle,
+};
 use crate::kernel::FFI_ScalarKernel;
 use crate::runtime;
 
@@ -51,6 +56,7 @@ pub struct PackExports {
     scalar_udfs: Vec<Arc<ScalarUDF>>,
     table_functions: Vec<TableFunctionExport>,
     catalog: Option<CatalogHook>,
+    physical_optimizer_rule: Option<Arc<dyn PhysicalOptimizerRule + Send + Sync>>,
 }
 
 impl PackExports {
@@ -61,7 +67,14 @@ impl PackExports {
             scalar_udfs: Vec::new(),
             table_functions: Vec::new(),
             catalog: None,
+            physical_optimizer_rule: None,
         }
+    }
+
+    /// Serves a physical optimizer rule: hosts add it to their sessions.
+    pub fn with_physical_optimizer_rule(mut self, rule: Arc<dyn PhysicalOptimizerRule + Send + Sync>) -> Self {
+        self.physical_optimizer_rule = Some(rule);
+        self
     }
 
     /// Serves a catalog hook: hosts call it with their pack config.
@@ -96,7 +109,15 @@ impl PackExports {
         manifest_fn: extern "C" fn() -> RResult<PackManifest, RString>,
     ) -> PackModuleRef {
         let _ = SERVED.set(Served::build(self));
-        PackModule { manifest: manifest_fn, scalar_udf, table_function, catalog, scalar_kernel, bound_scalar_kernel }
+        PackModule {
+            manifest: manifest_fn,
+            scalar_udf,
+            table_function,
+            catalog,
+            scalar_kernel,
+            bound_scalar_kernel,
+            physical_optimizer_rule,
+        }
             .leak_into_prefix()
     }
 }
@@ -110,11 +131,13 @@ struct Served {
     scalar_udfs: HashMap<String, Arc<ScalarUDF>>,
     table_functions: HashMap<String, Arc<dyn TableFunctionImpl>>,
     catalog: Option<CatalogHook>,
+    physical_optimizer_rule: Option<Arc<dyn PhysicalOptimizerRule + Send + Sync>>,
 }
 
 impl Served {
     fn build(exports: PackExports) -> Result<Served, String> {
-        let PackExports { pack_name, pack_version, scalar_udfs, mut table_functions, catalog } = exports;
+        let PackExports { pack_name, pack_version, scalar_udfs, mut table_functions, catalog, physical_optimizer_rule } =
+            exports;
 
         let scalar_names = scalar_udfs.iter().flat_map(|udf| {
             std::iter::once(udf.name().to_string()).chain(udf.aliases().iter().cloned())
@@ -172,7 +195,10 @@ impl Served {
                 (export.name, guarded)
             })
             .collect();
-        Ok(Served { manifest, scalar_udfs, table_functions, catalog })
+        let physical_optimizer_rule = physical_optimizer_rule.map(|rule| {
+            Arc::new(GuardedPhysicalRule::new(rule)) as Arc<dyn PhysicalOptimizerRule + Send + Sync>
+        });
+        Ok(Served { manifest, scalar_udfs, table_functions, catalog, physical_optimizer_rule })
     }
 }
 
@@ -249,6 +275,18 @@ extern "C" fn catalog(config: RStr<'_>, codec: LogicalCodecHandle) -> RResult<RO
             catalog: FFI_CatalogProvider::new_with_ffi_codec(catalog, runtime::handle(), codec.ffi.clone()),
             factory_format: served.factory_format.into(),
             factory: FFI_TableProviderFactory::new_with_ffi_codec(factory, runtime::handle(), codec.ffi),
+        }))
+    })
+}
+
+extern "C" fn physical_optimizer_rule() -> RResult<ROption<PhysicalOptimizerRuleHandle>, RString> {
+    entry_point("physical_optimizer_rule", || {
+        let Some(rule) = served()?.physical_optimizer_rule.as_ref() else {
+            return Ok(ROption::RNone);
+        };
+        // The pack's runtime: the plans the rule returns run the pack's nodes on it.
+        Ok(ROption::RSome(PhysicalOptimizerRuleHandle {
+            ffi: FFI_PhysicalOptimizerRule::new(Arc::clone(rule), runtime::handle()),
         }))
     })
 }

@@ -21,5 +21,5 @@ pub mod runtime;
 pub use manifest::{ExportEntry, ExportKind, PackManifest};
 pub use module::{
     BoundScalarKernelHandle, CallFieldsHandle, CatalogHandle, LogicalCodecHandle, PackModule, PackModuleRef,
-    ScalarKernelHandle, ScalarUdfHandle, TableFunctionHandle,
+    PhysicalOptimizerRuleHandle, ScalarKernelHandle, ScalarUdfHandle, TableFunctionHandle,
 };

@@ -4,6 +4,7 @@ use abi_stable::std_types::{ROption, RResult, RStr, RString, RVec};
 use abi_stable::{StableAbi, declare_root_module_statics};
 use datafusion_ffi::arrow_wrappers::WrappedSchema;
 use datafusion_ffi::catalog_provider::FFI_CatalogProvider;
+use datafusion_ffi::physical_optimizer::FFI_PhysicalOptimizerRule;
 use datafusion_ffi::proto::logical_extension_codec::FFI_LogicalExtensionCodec;
 use datafusion_ffi::table_provider_factory::FFI_TableProviderFactory;
 use datafusion_ffi::udf::FFI_ScalarUDF;
@@ -55,6 +56,11 @@ pub struct PackModule {
     #[sabi(missing_field(option))]
     pub bound_scalar_kernel:
         extern "C" fn(name: RStr<'_>, fields: CallFieldsHandle) -> RResult<BoundScalarKernelHandle, RString>,
+
+    /// ABI 1.3: the pack's physical optimizer rule (the contract check);
+    /// `RNone` from a pack that serves none. Older packs lack the field.
+    #[sabi(missing_field(option))]
+    pub physical_optimizer_rule: extern "C" fn() -> RResult<ROption<PhysicalOptimizerRuleHandle>, RString>,
 }
 
 impl RootModule for PackModuleRef {
@@ -94,6 +100,13 @@ pub struct CallFieldsHandle {
 #[sabi(unsafe_opaque_fields)]
 pub struct BoundScalarKernelHandle {
     pub ffi: FFI_BoundScalarKernel,
+}
+
+#[repr(C)]
+#[derive(StableAbi)]
+#[sabi(unsafe_opaque_fields)]
+pub struct PhysicalOptimizerRuleHandle {
+    pub ffi: FFI_PhysicalOptimizerRule,
 }
 
 #[repr(C)]

@@ -10,7 +10,8 @@ use dfpack_common::{Error, Result};
 use datafusion::catalog::{CatalogProvider, TableFunctionImpl, TableProviderFactory};
 use datafusion::execution::TaskContext;
 use datafusion::execution::{FunctionRegistry, TaskContextProvider};
-use datafusion::execution::session_state::SessionState;
+use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::logical_expr::{ScalarUDF, ScalarUDFImpl};
 use datafusion_ffi::proto::logical_extension_codec::FFI_LogicalExtensionCodec;
 use datafusion::prelude::SessionContext;
@@ -32,6 +33,8 @@ pub struct InstallReport {
     pub already_installed: bool,
     /// The catalog the pack's config registered, and the `STORED AS` format of its factory.
     pub catalog: Option<(String, String)>,
+    /// The physical optimizer rule the pack added to the session (its name).
+    pub physical_optimizer_rule: Option<String>,
 }
 
 /// Which packs a session has, and which names each registered. Kept in the
@@ -89,6 +92,7 @@ pub(crate) fn install_into_state(
 ) -> Result<InstallReport> {
     let mut report = InstallReport {
         catalog: None,
+        physical_optimizer_rule: None,
         pack_name: pack.name().to_string(),
         pack_version: pack.version().to_string(),
         path: pack.path().to_path_buf(),
@@ -108,6 +112,9 @@ pub(crate) fn install_into_state(
     });
     let (scalar_udfs, table_functions) = build_foreign(pack, &task_ctx)?;
     let catalog = build_catalog(pack, &task_ctx, config)?;
+    let rule = pack
+        .ffi_physical_optimizer_rule()?
+        .map(|ffi| Arc::<dyn PhysicalOptimizerRule + Send + Sync>::from(&ffi));
 
     let mut state = state.write();
     // Re-checked under the write lock: another thread may have installed meanwhile.
@@ -133,6 +140,13 @@ pub(crate) fn install_into_state(
     installed.paths.push(pack.path().to_path_buf());
     installed.task_ctx = Some(task_ctx);
     state.config_mut().set_extension(Arc::new(installed));
+    if let Some(rule) = rule {
+        // A session state has no setter for its physical rules: rebuild it in
+        // place (the lock, which the session and task contexts share, stays).
+        report.physical_optimizer_rule = Some(rule.name().to_string());
+        let rebuilt = SessionStateBuilder::new_from_existing(state.clone()).with_physical_optimizer_rule(rule).build();
+        *state = rebuilt;
+    }
     Ok(report)
 }
 

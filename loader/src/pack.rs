@@ -11,6 +11,7 @@ use dfpack_abi::{CatalogHandle, ExportKind, LogicalCodecHandle, PackManifest, Pa
 use dfpack_common::{Error, Result};
 use datafusion::arrow::datatypes::FieldRef;
 use datafusion::error::DataFusionError;
+use datafusion_ffi::physical_optimizer::FFI_PhysicalOptimizerRule;
 use datafusion_ffi::proto::logical_extension_codec::FFI_LogicalExtensionCodec;
 use datafusion_ffi::udf::FFI_ScalarUDF;
 use datafusion_ffi::udtf::FFI_TableFunction;
@@ -163,6 +164,18 @@ impl Pack {
             .into_result()
             .map(ROption::into_option)
             .map_err(|reason| Error::from_message(reason.as_str()))
+    }
+
+    /// The pack's physical optimizer rule (the contract check); `None` for a
+    /// pack that serves none (or predates pack ABI 1.3).
+    pub fn ffi_physical_optimizer_rule(&self) -> Result<Option<FFI_PhysicalOptimizerRule>> {
+        let Some(rule) = self.module.physical_optimizer_rule() else {
+            return Ok(None);
+        };
+        rule()
+            .into_result()
+            .map(|handle| handle.into_option().map(|handle| handle.ffi))
+            .map_err(|reason| self.export_error("physical_optimizer_rule", reason.as_str()))
     }
 
     /// Checks a pack config against this pack without installing anything:

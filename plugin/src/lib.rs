@@ -8,12 +8,14 @@ use abi_stable::export_root_module;
 use dfpack_abi::PackModuleRef;
 use dfpack_abi::export::{PackExports, ServedCatalog, TableFunctionExport};
 use dfpack_abi::runtime;
+use dfpack_contract_check::ContractRule;
 use dfpack_providers::DeltaPack;
 
 #[export_root_module]
 fn dfpack_root_module() -> PackModuleRef {
-    let exports =
-        PackExports::new("dfpack", env!("CARGO_PKG_VERSION")).with_scalar_udfs(dfpack_udfs::scalar_functions());
+    let exports = PackExports::new("dfpack", env!("CARGO_PKG_VERSION"))
+        .with_scalar_udfs(dfpack_udfs::scalar_functions())
+        .with_physical_optimizer_rule(Arc::new(ContractRule::new()));
     // Without its runtime the pack cannot do Delta IO; it still serves its functions.
     let Some(runtime) = runtime::handle() else {
         return exports.serve();

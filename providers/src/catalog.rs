@@ -99,7 +99,8 @@ impl SchemaProvider for DeltaSchema {
             let provider: Arc<dyn TableProvider> = match resolution {
                 Resolution::Admitted(table) => Arc::new(
                     DeltaTableProvider::new(table, &dataset.scan, Arc::clone(resolver), Arc::clone(&self.env.scans))?
-                        .with_writes(writes),
+                        .with_writes(writes)
+                    .with_contract(dataset.contract.clone(), dataset.validation.clone())?,
                 ),
                 // Still listed and described; any read fails with the gate's message.
                 Resolution::Refused(refusal) => RefusedTable::new(refusal),

@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod config;
+pub mod contracts;
 pub mod exec;
 pub mod factory;
 pub mod functions;

@@ -6,6 +6,7 @@ use dfpack_common::Result;
 use tokio::runtime::Handle;
 
 use crate::config::PackConfig;
+use crate::contracts::ContractRegistry;
 use crate::functions::DeltaTableFunction;
 use crate::factory::{DELTA_FORMAT, DeltaTableFactory};
 use crate::read_delta::{READ_DELTA, ReadDelta};
@@ -29,16 +30,17 @@ pub struct DeltaPack {
     runtime: Handle,
     scans: Arc<ScanLog>,
     functions_env: Arc<DeltaEnv>,
+    contracts: Arc<ContractRegistry>,
 }
 
 impl DeltaPack {
     pub fn new(runtime: Handle) -> DeltaPack {
         let scans = Arc::new(ScanLog::default());
         let functions_env = DeltaEnv::sharing_scans(runtime.clone(), CachePolicy::default(), Arc::clone(&scans));
-        DeltaPack { runtime, scans, functions_env }
+        DeltaPack { runtime, scans, functions_env, contracts: Arc::default() }
     }
 
-    /// `read_delta` and the introspection functions.
+    /// `read_delta`, the introspection functions and the contract functions.
     pub fn table_functions(&self) -> Vec<DeltaTableFunction> {
         let env = &self.functions_env;
         let mut functions = vec![DeltaTableFunction {
@@ -47,6 +49,7 @@ impl DeltaPack {
             documentation: ReadDelta::documentation(),
         }];
         functions.extend(crate::functions::table_functions(Arc::clone(env)));
+        functions.extend(crate::functions::contract_functions(Arc::clone(env), Arc::clone(&self.contracts)));
         functions
     }
 
@@ -55,6 +58,7 @@ impl DeltaPack {
         let config =
             if config_text.trim().is_empty() { PackConfig::default() } else { PackConfig::parse_text(config_text)? };
         let env = DeltaEnv::sharing_scans(self.runtime.clone(), config.cache, Arc::clone(&self.scans));
+        self.contracts.register(&config, &env);
         Ok(ConfiguredCatalog {
             name: config.catalog.clone(),
             catalog: Arc::new(DeltaCatalog::new(&config, Arc::clone(&env))),

@@ -14,10 +14,12 @@ use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
 use datafusion::physical_plan::ExecutionPlan;
 use deltalake_core::delta_datafusion::{DeltaScanConfig, DeltaScanNext};
 use dfpack_common::Error;
+use dfpack_contract_check::{ContractBinding, ContractBoundExec};
+use dfpack_contracts::{ContractSpec, ValidationPolicy};
 
 use crate::config::ScanOptions;
 use crate::exec::TableRuntimeExec;
-use crate::resolve::{GatedTable, Resolver};
+use crate::resolve::{GatedTable, Resolver, table_arrow_schema};
 use crate::scans::{ScanLog, ScanRecord};
 use crate::write::WriteSpec;
 
@@ -34,6 +36,8 @@ pub struct DeltaTableProvider {
     scans: Arc<ScanLog>,
     /// How writes into the table go; `None`: the table is read-only here.
     writes: Option<Arc<WriteSpec>>,
+    /// The dataset's contract, when it is contract-bound: scans are marked for the contract rule.
+    contract: Option<Arc<ContractBinding>>,
 }
 
 impl DeltaTableProvider {
@@ -56,7 +60,32 @@ impl DeltaTableProvider {
         let scan = DeltaScanNext::new(Arc::clone(&table.snapshot), config).map_err(|e| {
             Error::Delta(format!("cannot read table '{}' at version {}: {e}", table.name, table.version))
         })?;
-        Ok(DeltaTableProvider { table, scan: Arc::new(scan), resolver, scans, writes: None })
+        Ok(DeltaTableProvider { table, scan: Arc::new(scan), resolver, scans, writes: None, contract: None })
+    }
+
+    /// Binds the provider to a dataset's contract (no-op for `None`): its scans
+    /// carry the contract, the table's schema at this version and the
+    /// validation policy to the contract rule.
+    pub fn with_contract(
+        mut self,
+        contract: Option<ContractSpec>,
+        validation: Option<ValidationPolicy>,
+    ) -> dfpack_common::Result<Self> {
+        if let Some(contract) = contract {
+            self.contract = Some(Arc::new(ContractBinding {
+                dataset: self.table.name.clone(),
+                version: Some(self.table.version),
+                table_schema: table_arrow_schema(&self.table)?,
+                contract,
+                validation,
+            }));
+        }
+        Ok(self)
+    }
+
+    /// The contract its reads (and writes) are held to, if any.
+    pub fn contract(&self) -> Option<&Arc<ContractBinding>> {
+        self.contract.as_ref()
     }
 
     pub fn table(&self) -> &Arc<GatedTable> {
@@ -124,7 +153,11 @@ impl TableProvider for DeltaTableProvider {
             filters: filters.iter().map(|f| f.to_string()).collect(),
             limit,
         });
-        Ok(TableRuntimeExec::wrap(plan, Arc::clone(&self.table.runtime_env)))
+        let plan = TableRuntimeExec::wrap(plan, Arc::clone(&self.table.runtime_env));
+        Ok(match &self.contract {
+            Some(binding) => ContractBoundExec::wrap(Arc::clone(binding), plan),
+            None => plan,
+        })
     }
 
     async fn insert_into(

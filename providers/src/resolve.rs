@@ -329,6 +329,16 @@ fn choose_version(listing: &LogListing, at: VersionSpec, uri: &str) -> Result<u6
     Ok(version)
 }
 
+/// The table's own schema at its version, as Arrow types (as Delta maps
+/// them: the scan's view of it may differ, e.g. wrapped partition values).
+pub fn table_arrow_schema(table: &GatedTable) -> Result<SchemaRef> {
+    use deltalake_core::kernel::engine::arrow_conversion::TryIntoArrow;
+    let schema: Schema = TryIntoArrow::<Schema>::try_into_arrow(table.snapshot.schema().as_ref()).map_err(|e| {
+        Error::Delta(format!("the schema of table '{}' at version {} has no Arrow form: {e}", table.name, table.version))
+    })?;
+    Ok(Arc::new(schema))
+}
+
 /// The Arrow schema of a Delta schema string; empty when there is none or it
 /// cannot be converted (a refused table may use types the pack cannot read).
 fn arrow_schema(schema_string: Option<&str>) -> SchemaRef {

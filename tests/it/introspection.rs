@@ -37,7 +37,8 @@ async fn pack_functions_carries_the_documentation_that_ffi_drops() {
         query_value(&ctx, "SELECT string_agg(name, ',' ORDER BY name) FROM pack_functions() WHERE kind = 'table'").await;
     assert_eq!(
         tables,
-        "delta_add_actions,delta_history,delta_protocol_check,delta_snapshot,pack_delta_scans,pack_functions,\
+        "delta_add_actions,delta_history,delta_protocol_check,delta_snapshot,pack_contract_check,\
+         pack_contract_violations,pack_contracts,pack_delta_scans,pack_functions,\
          pack_manifest,read_delta"
     );
     let undocumented = query_value(&ctx, "SELECT count(*) FROM pack_functions() WHERE description = '' OR syntax = ''").await;

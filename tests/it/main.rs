@@ -1,6 +1,7 @@
 //! dfpack's integration suites: a Rust host (this binary) loading the built
 //! `libdfpack.so` and the test-only `libdfpack_fixture.so` as separate images.
 
+mod contracts;
 mod delta;
 mod embed;
 mod install;

@@ -7,11 +7,13 @@
 
 mod catalog;
 mod exec;
+mod rule;
 mod table;
 mod udf;
 
 pub use catalog::{GuardedCatalog, GuardedTableFactory};
 pub use exec::{GuardedExec, GuardedStream};
+pub use rule::GuardedPhysicalRule;
 pub use table::{GuardedTableFunction, GuardedTableProvider};
 pub use udf::GuardedScalarUdf;
 

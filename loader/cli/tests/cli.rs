@@ -622,3 +622,43 @@ fn a_refused_dataset_fails_its_statements_and_the_others_run() {
     assert!(stderr.contains("reader features not supported by this pack: typeWidening-preview"), "{stderr}");
     assert_eq!(stderr.matches("[dfpack:").count(), 1, "one failing statement: {stderr}");
 }
+
+#[test]
+fn a_contract_bound_dataset_that_drifted_fails_naming_the_violation() {
+    let dir = scratch();
+    let people = dfpack_tests::delta_table("delta-0.8.0-partitioned");
+    let contract = |evolution: &str| {
+        format!(
+            "contract = {{ evolution = \"{evolution}\", schema = {{ fields = [{{ name = \"value\", type = {{ type = \
+             \"utf8\" }}, nullable = true }}] }} }}"
+        )
+    };
+    let toml = pack_config(
+        dir.path(),
+        "contracts.toml",
+        &format!(
+            "[datasets.strict]\ntable_uri = '{0}'\n{1}\n\n[datasets.additive]\ntable_uri = '{0}'\n{2}\n",
+            people.display(),
+            contract("strict"),
+            contract("additive")
+        ),
+    );
+    let mut command = cli_in(dir.path());
+    command.args(["-q", "--format", "csv", "--pack-config"]).arg(&toml).args([
+        "-c",
+        "SELECT count(*) FROM delta.default.additive",
+    ]);
+    assert_eq!(run(command).succeeded().stdout, "count(*)\n7\n");
+
+    let mut command = cli_in(dir.path());
+    command.args(["-q", "--pack-config"]).arg(&toml).args(["-c", "SELECT * FROM delta.default.strict"]);
+    let result = run(command).failed();
+    assert!(
+        result.stderr.contains(
+            "[dfpack:contract] dataset 'strict' at version 0 does not match its contract (evolution strict, read): \
+             column 'year' (Utf8) is not in the contract (evolution strict)"
+        ),
+        "{}",
+        result.stderr
+    );
+}

@@ -2,12 +2,13 @@
 //!
 //! It loads and verifies `libdfpack.so` with `dfpack-loader` and hands the
 //! pack's functions to datafusion-python as PyCapsules (`__datafusion_scalar_udf__`,
-//! `__datafusion_table_function__`). The Python half (`dfpack/__init__.py`)
+//! `__datafusion_table_function__`, `__datafusion_physical_optimizer_rule__`). The Python half (`dfpack/__init__.py`)
 //! adds the exception classes, the datafusion version gate and `Pack.install`.
 
 mod catalog;
 mod errors;
 mod options;
+mod optimizer_rule;
 mod pack;
 mod scalar_udf;
 mod table_function;
@@ -35,6 +36,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<table_function::PackTableFunction>()?;
     m.add_class::<catalog::PackCatalog>()?;
     m.add_class::<catalog::PackTableFactory>()?;
+    m.add_class::<optimizer_rule::PackPhysicalOptimizerRule>()?;
     m.add("BUILD_INFO", build_info(m.py())?)?;
     Ok(())
 }

@@ -9,6 +9,7 @@ use pyo3::types::{PyDict, PyList};
 
 use crate::catalog::{PackCatalog, PackTableFactory, catalog_of};
 use crate::errors::to_py_err;
+use crate::optimizer_rule::PackPhysicalOptimizerRule;
 use crate::scalar_udf::PackScalarUdf;
 use crate::table_function::PackTableFunction;
 
@@ -80,6 +81,12 @@ impl Pack {
     /// pack serves no catalog. Raises `dfpack.ConfigError` listing every error.
     fn catalog(&self, py: Python<'_>, config: &str) -> PyResult<Option<(PackCatalog, PackTableFactory)>> {
         catalog_of(py, &self.inner, config)
+    }
+
+    /// The pack's physical optimizer rule (the contract check), for
+    /// `ctx.add_physical_optimizer_rule(obj)`; `None` for a pack that serves none.
+    fn physical_optimizer_rule(&self, py: Python<'_>) -> PyResult<Option<PackPhysicalOptimizerRule>> {
+        PackPhysicalOptimizerRule::of(py, &self.inner)
     }
 
     fn __repr__(&self) -> String {

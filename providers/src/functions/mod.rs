@@ -8,6 +8,14 @@
 //! | `delta_protocol_check(uri [, gate_json])` | one: whether the version passes a gate, and why not |
 //! | `pack_delta_scans()` | one per recent scan of a Delta table by this pack |
 //!
+//! And the contract functions (see `dfpack-contract-check`):
+//!
+//! | function | rows |
+//! |---|---|
+//! | `pack_contracts()` | one per contract-bound dataset |
+//! | `pack_contract_check(dataset)` | one per way the dataset's table breaks its contract |
+//! | `pack_contract_violations()` | one per recent data violation found by validation |
+//!
 //! Arguments are checked when the function is called (planning); the log is
 //! read when the returned table is scanned, on the pack's runtime. Every
 //! table is read under the default protocol gate, so these functions refuse
@@ -20,19 +28,26 @@ use datafusion::catalog::TableFunctionImpl;
 use datafusion::logical_expr::{DocSection, Documentation};
 
 use crate::DeltaEnv;
+use crate::contracts::ContractRegistry;
 
 mod add_actions;
 mod args;
 mod columns;
+mod contract_check;
+mod contract_violations;
+mod contracts;
 mod history;
 mod log_table;
 mod protocol_check;
 mod scans;
 mod snapshot;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 
 pub use add_actions::DeltaAddActionsFunction;
+pub use contract_check::PackContractCheckFunction;
+pub use contract_violations::PackContractViolationsFunction;
+pub use contracts::PackContractsFunction;
 pub use history::DeltaHistoryFunction;
 pub use protocol_check::DeltaProtocolCheckFunction;
 pub use scans::PackDeltaScansFunction;
@@ -58,7 +73,23 @@ pub fn table_functions(env: Arc<DeltaEnv>) -> Vec<DeltaTableFunction> {
     ]
 }
 
-/// The documentation section of every function here.
+/// The contract functions: `registry` holds the contract-bound datasets.
+pub fn contract_functions(env: Arc<DeltaEnv>, registry: Arc<ContractRegistry>) -> Vec<DeltaTableFunction> {
+    vec![
+        PackContractsFunction::function(Arc::clone(&env), Arc::clone(&registry)),
+        PackContractCheckFunction::function(Arc::clone(&env), registry),
+        PackContractViolationsFunction::function(env),
+    ]
+}
+
+/// The documentation section of the contract functions.
+const CONTRACT_DOC_SECTION: DocSection = DocSection {
+    include: true,
+    label: "Contracts",
+    description: Some("Datasets' schema contracts: what they are, whether tables match them, what validation found"),
+};
+
+/// The documentation section of every Delta function here.
 const DOC_SECTION: DocSection = DocSection {
     include: true,
     label: "Delta Lake introspection",

@@ -24,18 +24,28 @@ use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, InputDistributionRequirements, PlanProperties,
 };
 
+use dfpack_contract_check::{ContractBinding, ContractSink};
+
 use super::DeltaWriteSink;
 
 #[derive(Debug)]
 pub struct DeltaWriteExec {
+    /// Over the Delta sink, or over a `ContractSink` wrapping it when the
+    /// dataset is contract-bound, so the contract rule finds the write.
     inner: Arc<DataSinkExec>,
+    /// What `inner` writes into (the contract sink or the Delta sink).
+    written: Arc<dyn DataSink>,
     sink: Arc<DeltaWriteSink>,
 }
 
 impl DeltaWriteExec {
-    pub fn new(input: Arc<dyn ExecutionPlan>, sink: Arc<DeltaWriteSink>) -> DeltaWriteExec {
-        let inner = Arc::new(DataSinkExec::new(input, Arc::clone(&sink) as _, None));
-        DeltaWriteExec { inner, sink }
+    pub fn new(input: Arc<dyn ExecutionPlan>, sink: Arc<DeltaWriteSink>, contract: Option<Arc<ContractBinding>>) -> DeltaWriteExec {
+        let written: Arc<dyn DataSink> = match contract {
+            Some(binding) => Arc::new(ContractSink::new(binding, Arc::clone(&sink) as _)),
+            None => Arc::clone(&sink) as _,
+        };
+        let inner = Arc::new(DataSinkExec::new(input, Arc::clone(&written), None));
+        DeltaWriteExec { inner, written, sink }
     }
 
     /// The sink: which dataset is written, under which contract and commit options.
@@ -91,7 +101,8 @@ impl ExecutionPlan for DeltaWriteExec {
                 children.len()
             ))
         })?;
-        Ok(Arc::new(DeltaWriteExec::new(input, Arc::clone(&self.sink))))
+        let inner = Arc::new(DataSinkExec::new(input, Arc::clone(&self.written), None));
+        Ok(Arc::new(DeltaWriteExec { inner, written: Arc::clone(&self.written), sink: Arc::clone(&self.sink) }))
     }
 
     fn replace_children(
@@ -117,7 +128,8 @@ impl ExecutionPlan for DeltaWriteExec {
             .collect::<Result<Vec<_>>>()?;
         let rows: SendableRecordBatchStream =
             Box::pin(RecordBatchStreamAdapter::new(sink_schema, futures::stream::select_all(partitions)));
-        let sink = Arc::clone(&self.sink);
+        // Through the contract sink, if any: it passes the rows on unchanged.
+        let sink = Arc::clone(&self.written);
         let count_schema = self.inner.schema();
         let result_schema = Arc::clone(&count_schema);
         let count = futures::stream::once(async move {

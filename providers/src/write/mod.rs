@@ -22,7 +22,8 @@ use deltalake_core::delta_datafusion::planner::DeltaPlanner;
 use deltalake_core::protocol::SaveMode;
 use dfpack_common::session_options::DfpackOptions;
 use dfpack_common::{Error, Result};
-use dfpack_contracts::{CommitOptions, ContractSpec};
+use dfpack_contract_check::ContractBinding;
+use dfpack_contracts::{CommitOptions, ContractSpec, ValidationPolicy};
 
 pub use exec::DeltaWriteExec;
 pub use pending::PendingTable;
@@ -44,6 +45,8 @@ pub struct WriteSpec {
     /// The dataset's commit options (a write's session options override them).
     pub commit: CommitOptions,
     pub contract: Option<ContractSpec>,
+    /// How written rows are checked against the contract.
+    pub validation: Option<ValidationPolicy>,
     /// Partition columns of the table its first write creates (`create_if_missing`).
     pub partition_columns: Vec<String>,
     /// The scan's file-path column (`scan.file_column`): shown by reads, not written.
@@ -58,6 +61,7 @@ impl WriteSpec {
             gate: dataset.gate.clone(),
             commit: dataset.commit.clone(),
             contract: dataset.contract.clone(),
+            validation: dataset.validation.clone(),
             partition_columns: dataset.partition_columns.clone(),
             file_column: dataset.scan.file_column.clone(),
         }
@@ -71,6 +75,7 @@ impl WriteSpec {
             gate: gate.clone(),
             commit: CommitOptions::default(),
             contract: None,
+            validation: None,
             partition_columns: Vec::new(),
             file_column,
         }
@@ -139,8 +144,17 @@ pub fn plan_insert(
         .build();
     let target = Target { log_store, snapshot: existing.map(|t| Arc::clone(&t.snapshot)), state: Arc::new(state) };
     let (input, schema) = without_file_column(spec, input, schema)?;
+    let contract = spec.contract.as_ref().map(|contract| {
+        Arc::new(ContractBinding {
+            dataset: spec.name.clone(),
+            version: None,
+            table_schema: Arc::clone(&schema),
+            contract: contract.clone(),
+            validation: spec.validation.clone(),
+        })
+    });
     let sink = DeltaWriteSink::new(Arc::clone(spec), target, mode, commit, schema, Arc::clone(resolver));
-    Ok(Arc::new(DeltaWriteExec::new(input, Arc::new(sink))))
+    Ok(Arc::new(DeltaWriteExec::new(input, Arc::new(sink), contract)))
 }
 
 /// Drops the scan's file-path column from the rows to write: it is not a

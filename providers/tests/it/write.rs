@@ -269,3 +269,41 @@ async fn max_retries_bounds_the_commits_that_lose_a_race() {
         }
     }
 }
+
+/// A session like `context`, with the contract rule installed.
+fn context_with_rule(config: &str) -> SessionContext {
+    let state = datafusion::execution::SessionStateBuilder::new()
+        .with_config(SessionConfig::new().with_option_extension(DfpackOptions::default()))
+        .with_default_features()
+        .with_physical_optimizer_rule(std::sync::Arc::new(dfpack_contract_check::ContractRule::new()))
+        .build();
+    let ctx = SessionContext::new_with_state(state);
+    let pack = DeltaPack::new(tokio::runtime::Handle::current());
+    let catalog = pack.catalog(config).expect("a valid config");
+    ctx.register_catalog(&catalog.name, catalog.catalog);
+    ctx
+}
+
+/// Under `enforce`, rows that break the contract fail the write before its
+/// commit: the table keeps its version, and valid rows still land.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_enforced_contract_fails_a_bad_write_and_commits_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("orders").to_string_lossy().into_owned();
+    let validated = format!(
+        "{CONTRACT}check_constraints = [{{ name = \"positive_id\", expression = \"id > 0\" }}]\n\
+         [datasets.orders.validation]\nenabled = true\nmode = \"enforce\"\n"
+    );
+    let ctx = context_with_rule(&dataset("orders", &path, &validated));
+    assert_eq!(query(&ctx, "INSERT INTO delta.default.orders VALUES (1, 'fr')").await.rows, ["1"]);
+    let commits = versions(&path);
+
+    let error = try_query(&ctx, "INSERT INTO delta.default.orders VALUES (2, 'de'), (-5, 'fr'), (-6, NULL)")
+        .await
+        .expect_err("a row breaks positive_id")
+        .to_string();
+    assert!(error.contains("[dfpack:contract]") && error.contains("positive_id") && error.contains("orders"), "{error}");
+    assert_eq!(versions(&path), commits, "nothing committed");
+    assert_eq!(query(&ctx, "SELECT count(*) FROM delta.default.orders").await.rows, ["1"]);
+
+}

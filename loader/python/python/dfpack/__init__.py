@@ -309,6 +309,8 @@ _installed: dict[str, dict[str, str]] = {}
 _installed_catalogs: dict[str, dict[str, tuple[str, str]]] = {}
 # {session_id: {STORED AS format: (pack path, config text)}}.
 _installed_factories: dict[str, dict[str, tuple[str, str]]] = {}
+#: session id -> pack paths whose physical optimizer rule the session has.
+_installed_rules: dict[str, set[str]] = {}
 _installed_lock = threading.Lock()
 
 
@@ -408,11 +410,20 @@ class Pack:
         ``None`` for a pack that serves no catalog. :meth:`install` does this for you."""
         return self._factory
 
+    def physical_optimizer_rule(self) -> _native.PackPhysicalOptimizerRule | None:
+        """The pack's physical optimizer rule, the contract check, for
+        ``ctx.add_physical_optimizer_rule(obj)``; ``None`` for a pack that serves
+        none. :meth:`install` does this for you."""
+        return self._native.physical_optimizer_rule()
+
     def install(self, ctx: Any) -> tuple[str, ...]:
         """Register the whole pack into ``ctx`` (a ``datafusion.SessionContext``):
         every function it exports, its catalog (named :attr:`catalog_name`,
-        ``delta`` by default: ``SELECT * FROM delta.default.events``) and its
-        table factory (``CREATE EXTERNAL TABLE t STORED AS DELTATABLE LOCATION '...'``).
+        ``delta`` by default: ``SELECT * FROM delta.default.events``), its
+        table factory (``CREATE EXTERNAL TABLE t STORED AS DELTATABLE LOCATION '...'``)
+        and its contract rule (a physical optimizer rule holding reads of
+        contract-bound datasets to their contracts; a violation raises an
+        exception that :func:`classify` maps to :class:`ContractViolation`).
 
         Returns the names of the functions newly registered (the catalog is not
         in it; see :attr:`catalog_name`). Installing the same pack into the same
@@ -520,6 +531,11 @@ class Pack:
             factory_capsule = (
                 self._factory.__datafusion_table_provider_factory__(ctx) if factory_todo else None
             )
+            rule = (
+                None
+                if self.path in _installed_rules.get(session, set())
+                else self._native.physical_optimizer_rule()
+            )
 
             registered: set[str] = set()
             for udf in udfs:
@@ -536,6 +552,9 @@ class Pack:
             if factory_capsule is not None:
                 ctx.register_table_factory(table_format, factory_capsule)
                 _installed_factories.setdefault(session, {})[table_format] = me
+            if rule is not None:
+                ctx.add_physical_optimizer_rule(rule)
+                _installed_rules.setdefault(session, set()).add(self.path)
             session_functions = _installed.setdefault(session, {})
             for function in todo:
                 session_functions[function.name] = self.path

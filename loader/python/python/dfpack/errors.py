@@ -65,7 +65,11 @@ class ProtocolGateError(DfpackError):
 
 
 class ContractViolation(DfpackError):
-    """A function's documented contract was broken (by its input or by itself)."""
+    """A contract was broken: a contract-bound dataset's table drifted from its
+    contract (a missing column, a type, nullability, an extra column under
+    ``strict``, metadata), its data failed validation in ``enforce`` mode
+    (the message names the column or constraint, the failing rows and samples),
+    or a function's documented contract was broken by its input."""
 
     kind = "contract"
 

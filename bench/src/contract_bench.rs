@@ -1,0 +1,166 @@
+//! Planning cost of the contract rule, as ratios from one run in one process:
+//! a join of `--tables` contract-bound datasets (default 20) planned to a
+//! physical plan in a session with the pack's rule and in the same session
+//! without it (libdfpack.so loaded as a separate image, as every host loads it).
+//!
+//! Three figures, each a median over `--runs` interleaved runs:
+//! - planning (SQL to optimized physical plan) without the rule;
+//! - with the rule, datasets with a contract only (schema checks);
+//! - with the rule, datasets whose validation is on (a check constraint
+//!   compiled per scan, a validation node placed above each);
+//!
+//! and the rule's own `optimize` call on the planned join (through FFI).
+//!
+//! The datasets all read one small table, generated with deltalake-core in a
+//! temporary directory; snapshots are cached after the first query, so what
+//! differs between the sides is the rule.
+//!
+//! usage: contract-bench [--tables N] [--runs N] [--pack PATH]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::execution::SessionStateBuilder;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use deltalake_core::DeltaTable;
+use dfpack_loader::{Pack, SessionFactory, default_pack_path};
+use url::Url;
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+const RULE: &str = "dfpack_contract_check";
+
+struct Options {
+    tables: usize,
+    runs: usize,
+    pack: PathBuf,
+}
+
+fn options() -> std::result::Result<Options, String> {
+    let mut options = Options { tables: 20, runs: 20, pack: default_pack_path().unwrap_or_default() };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--tables" => options.tables = value.parse().map_err(|e| format!("--tables: {e}"))?,
+            "--runs" => options.runs = value.parse().map_err(|e| format!("--runs: {e}"))?,
+            "--pack" => options.pack = value.into(),
+            other => return Err(format!("unknown flag {other}")),
+        }
+    }
+    if options.tables < 2 || options.runs == 0 {
+        return Err("--tables must be at least 2 and --runs positive".to_string());
+    }
+    Ok(options)
+}
+
+/// A small table `(k, v)` written with deltalake-core into `dir`.
+async fn write_table(dir: &std::path::Path) -> Result<()> {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("k", DataType::Int64, true),
+        Field::new("v", DataType::Int64, true),
+    ]));
+    let columns: Vec<ArrayRef> =
+        vec![Arc::new(Int64Array::from_iter_values(0..1000)), Arc::new(Int64Array::from_iter_values(1000..2000))];
+    let batch = RecordBatch::try_new(schema, columns)?;
+    let url = Url::from_directory_path(dir).map_err(|()| "not a directory path")?;
+    DeltaTable::try_from_url(url).await?.write(vec![batch]).await?;
+    Ok(())
+}
+
+/// `tables` datasets `c<i>` (a contract) and as many `v<i>` (a contract, validation on).
+fn pack_config(table: &std::path::Path, tables: usize) -> String {
+    let fields = "fields = [{ name = \"k\", type = { type = \"int64\" }, nullable = true }, \
+                  { name = \"v\", type = { type = \"int64\" }, nullable = true }]";
+    let mut config = String::new();
+    for i in 0..tables {
+        config += &format!(
+            "[datasets.c{i}]\ntable_uri = '{0}'\ncontract = {{ evolution = \"additive\", schema = {{ {fields} }} }}\n\n\
+             [datasets.v{i}]\ntable_uri = '{0}'\ncontract = {{ evolution = \"additive\", schema = {{ {fields} }}, \
+             check_constraints = [{{ name = \"positive\", expression = \"v > 0\" }}] }}\n\
+             validation = {{ enabled = true, mode = \"warn\" }}\n\n",
+            table.display()
+        );
+    }
+    config
+}
+
+fn join(prefix: &str, tables: usize) -> String {
+    let mut sql = format!("SELECT count(*) FROM delta.default.{prefix}0 AS t0");
+    for i in 1..tables {
+        // On both columns: every scan reads `v`, which the validated datasets' constraint checks.
+        sql += &format!(" JOIN delta.default.{prefix}{i} AS t{i} ON t{0}.k = t{i}.k AND t{0}.v = t{i}.v", i - 1);
+    }
+    sql
+}
+
+async fn plan_time(ctx: &SessionContext, sql: &str) -> Result<Duration> {
+    let started = Instant::now();
+    let plan = ctx.sql(sql).await?.create_physical_plan().await?;
+    let elapsed = started.elapsed();
+    std::hint::black_box(plan);
+    Ok(elapsed)
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let options = options()?;
+    let data = tempfile::tempdir()?;
+    write_table(data.path()).await?;
+    let pack = Pack::load(&options.pack)?;
+    let config = SessionConfig::new().with_target_partitions(4);
+    let with_rule = SessionFactory::new()
+        .with_config(config)
+        .with_pack(pack)
+        .with_pack_config(pack_config(&std::fs::canonicalize(data.path())?, options.tables))
+        .build()?;
+    let state = with_rule.state();
+    let rules: Vec<_> = state.physical_optimizers().iter().filter(|r| r.name() != RULE).cloned().collect();
+    let rule = state.physical_optimizers().iter().find(|r| r.name() == RULE).cloned().ok_or("the pack added no rule")?;
+    let without_rule =
+        SessionContext::new_with_state(SessionStateBuilder::new_from_existing(state).with_physical_optimizer_rules(rules).build());
+
+    let (contracts, validated) = (join("c", options.tables), join("v", options.tables));
+    // Warm up: resolve every snapshot once, so the runs measure planning only.
+    for (ctx, sql) in [(&without_rule, &contracts), (&with_rule, &contracts), (&with_rule, &validated)] {
+        plan_time(ctx, sql).await?;
+    }
+    // The sides differ as intended: validation nodes only where validation is on.
+    let placed = |plan: &Arc<dyn datafusion::physical_plan::ExecutionPlan>| {
+        datafusion::physical_plan::displayable(plan.as_ref()).indent(false).to_string().matches("ContractValidationExec").count()
+    };
+    let validated_plan = with_rule.sql(&validated).await?.create_physical_plan().await?;
+    if std::env::var_os("SHOW_PLAN").is_some() {
+        println!("{}", datafusion::physical_plan::displayable(validated_plan.as_ref()).indent(false));
+    }
+    if placed(&validated_plan) != options.tables {
+        return Err(format!("expected {} validation nodes, the plan has {}", options.tables, placed(&validated_plan)).into());
+    }
+    let (mut none, mut checked, mut validating, mut rule_only) = (vec![], vec![], vec![], vec![]);
+    let unchecked_plan = without_rule.sql(&contracts).await?.create_physical_plan().await?;
+    for _ in 0..options.runs {
+        none.push(plan_time(&without_rule, &contracts).await?);
+        checked.push(plan_time(&with_rule, &contracts).await?);
+        validating.push(plan_time(&with_rule, &validated).await?);
+        let started = Instant::now();
+        std::hint::black_box(rule.optimize(Arc::clone(&unchecked_plan), with_rule.state().config_options())?);
+        rule_only.push(started.elapsed());
+    }
+    let (none, checked, validating, rule_only) = (median(none), median(checked), median(validating), median(rule_only));
+    let ratio = |d: Duration| d.as_secs_f64() / none.as_secs_f64();
+    println!("contract rule, {}-table join, median of {} runs", options.tables, options.runs);
+    println!("{:<44} {:>12} {:>8}", "planning (SQL to physical plan)", "time", "ratio");
+    println!("{:<44} {:>12.3?} {:>8.3}", "without the rule", none, 1.0);
+    println!("{:<44} {:>12.3?} {:>8.3}", "with the rule, contracts", checked, ratio(checked));
+    println!("{:<44} {:>12.3?} {:>8.3}", "with the rule, contracts + validation", validating, ratio(validating));
+    println!("{:<44} {:>12.3?} {:>8.3}", "the rule's optimize alone (through FFI)", rule_only, ratio(rule_only));
+    Ok(())
+}
