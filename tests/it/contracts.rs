@@ -8,45 +8,12 @@ use std::sync::{Arc, OnceLock};
 
 use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
-use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use deltalake_core::DeltaTableBuilder;
 use deltalake_core::operations::write::SchemaMode;
 use dfpack_loader::{ErrorKind, SessionFactory};
-use dfpack_tests::{ImageCopy, copy_delta_table, pack_image};
+use dfpack_tests::{ImageCopy, copy_delta_table, pack_image, query_error, rows};
 use url::Url;
-
-fn render(batches: &[RecordBatch]) -> Vec<String> {
-    let options = FormatOptions::default().with_null("NULL");
-    let mut rows = Vec::new();
-    for batch in batches {
-        let formatters: Vec<ArrayFormatter> = batch
-            .columns()
-            .iter()
-            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).expect("a displayable column"))
-            .collect();
-        for row in 0..batch.num_rows() {
-            rows.push(formatters.iter().map(|f| f.value(row).to_string()).collect::<Vec<_>>().join("|"));
-        }
-    }
-    rows
-}
-
-async fn rows(ctx: &SessionContext, sql: &str) -> Vec<String> {
-    let frame = ctx.sql(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
-    render(&frame.collect().await.unwrap_or_else(|e| panic!("{sql}: {e}")))
-}
-
-async fn error(ctx: &SessionContext, sql: &str) -> String {
-    let result = match ctx.sql(sql).await {
-        Ok(frame) => frame.collect().await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(batches) => panic!("{sql}: expected an error, got {:?}", render(&batches)),
-        Err(e) => e.strip_backtrace(),
-    }
-}
 
 /// One private copy of the pack for these tests: a debug image is hundreds of
 /// MB and a loaded copy holds its disk space until the process ends. The
@@ -120,7 +87,7 @@ async fn a_drifted_table_is_caught_under_each_policy_at_the_version_read() {
     .concat();
     let ctx = session(&config);
 
-    let message = error(&ctx, "SELECT * FROM delta.default.strict").await;
+    let message = query_error(&ctx, "SELECT * FROM delta.default.strict").await;
     assert_eq!(ErrorKind::find_in(&message), Some(ErrorKind::Contract), "{message}");
     assert!(
         message.contains(&format!(
@@ -134,7 +101,7 @@ async fn a_drifted_table_is_caught_under_each_policy_at_the_version_read() {
     assert!(rows(&ctx, "SELECT note FROM delta.default.relaxed WHERE id = 100").await == ["added"]);
     assert!(!rows(&ctx, "SELECT id FROM delta.default.strict_before").await.is_empty());
 
-    let message = error(&ctx, "SELECT id FROM delta.default.keyed").await;
+    let message = query_error(&ctx, "SELECT id FROM delta.default.keyed").await;
     assert!(
         message.contains(&format!(
             "dataset 'keyed' at version {drifted} does not match its contract (evolution additive, read): column \
@@ -181,7 +148,7 @@ async fn enforce_fails_the_query_naming_counts_and_samples() {
     let total = rows(&ctx, "SELECT count(*) FROM delta.default.plain").await;
     let large = rows(&ctx, "SELECT count(*) FROM delta.default.plain WHERE id >= 7").await;
 
-    let message = error(&ctx, "SELECT * FROM delta.default.enforced").await;
+    let message = query_error(&ctx, "SELECT * FROM delta.default.enforced").await;
     assert_eq!(ErrorKind::find_in(&message), Some(ErrorKind::Contract), "{message}");
     assert!(
         message.contains(&format!(

@@ -15,37 +15,13 @@ use std::time::{Duration, Instant, SystemTime};
 
 use datafusion::arrow::array::{Int64Array, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
-use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::prelude::SessionContext;
 use deltalake_core::DeltaTableBuilder;
 use dfpack_loader::{ErrorKind, SessionFactory};
-use dfpack_tests::{ImageCopy, copy_delta_table, delta_table, pack_image, session_with_pack_config};
+use dfpack_tests::{ImageCopy, copy_delta_table, delta_table, pack_image, query_error, rows, session_with_pack_config};
 use url::Url;
 
 // ---------------------------------------------------------------- helpers
-
-/// Every row of a result, each rendered as `cell|cell|…` (NULL as `NULL`).
-fn render(batches: &[RecordBatch]) -> Vec<String> {
-    let options = FormatOptions::default().with_null("NULL");
-    let mut rows = Vec::new();
-    for batch in batches {
-        let formatters: Vec<ArrayFormatter> = batch
-            .columns()
-            .iter()
-            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).expect("a displayable column"))
-            .collect();
-        for row in 0..batch.num_rows() {
-            rows.push(formatters.iter().map(|f| f.value(row).to_string()).collect::<Vec<_>>().join("|"));
-        }
-    }
-    rows
-}
-
-/// The rows of a query, in the order returned.
-async fn rows(ctx: &SessionContext, sql: &str) -> Vec<String> {
-    let frame = ctx.sql(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
-    render(&frame.collect().await.unwrap_or_else(|e| panic!("{sql}: {e}")))
-}
 
 /// The rows of a query, sorted: for order-insensitive comparisons.
 async fn sorted_rows(ctx: &SessionContext, sql: &str) -> Vec<String> {
@@ -66,18 +42,6 @@ async fn value(ctx: &SessionContext, sql: &str) -> String {
 async fn columns(ctx: &SessionContext, sql: &str) -> Vec<String> {
     let frame = ctx.sql(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
     frame.schema().fields().iter().map(|f| f.name().clone()).collect()
-}
-
-/// The error of a statement that must fail, at planning or execution.
-async fn error(ctx: &SessionContext, sql: &str) -> String {
-    let result = match ctx.sql(sql).await {
-        Ok(frame) => frame.collect().await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(batches) => panic!("{sql}: expected an error, got {:?}", render(&batches)),
-        Err(e) => e.strip_backtrace(),
-    }
 }
 
 /// A `[datasets.<name>]` table of a pack config over `path`, with extra `key = value` lines.
@@ -288,7 +252,7 @@ async fn the_gate_refuses_by_name_and_the_session_goes_on() {
     // At version 2 the columns are widened: byte → long.
     assert!(described[0].starts_with("byte_long|Int64|"), "{described:?}");
 
-    let refused = error(&ctx, "SELECT * FROM delta.default.widened").await;
+    let refused = query_error(&ctx, "SELECT * FROM delta.default.widened").await;
     assert!(refused.contains("[dfpack:protocol_gate]"), "{refused}");
     assert!(refused.contains("typeWidening-preview"), "{refused}");
     assert!(refused.contains("table 'widened'") && refused.contains("at version 2"), "{refused}");
@@ -301,20 +265,20 @@ async fn the_gate_refuses_by_name_and_the_session_goes_on() {
     let v0 = rows(&ctx, "DESCRIBE delta.default.widened_v0").await;
     assert!(v0[0].starts_with("byte_long|Int8|"), "{v0:?}");
 
-    let unknown = error(&ctx, "SELECT count(*) FROM delta.default.unknown_feature").await;
+    let unknown = query_error(&ctx, "SELECT count(*) FROM delta.default.unknown_feature").await;
     assert!(unknown.contains("[dfpack:protocol_gate]") && unknown.contains("blahabl"), "{unknown}");
     assert!(unknown.contains("table 'unknown_feature'"), "{unknown}");
     assert!(unknown.contains("reader version 5 is newer than this pack reads"), "{unknown}");
     assert_eq!(value(&ctx, "SELECT count(*) FROM delta.default.simple").await, simple_count);
 
-    let wants_dv = error(&ctx, "SELECT id FROM delta.default.wants_dv").await;
+    let wants_dv = query_error(&ctx, "SELECT id FROM delta.default.wants_dv").await;
     assert!(wants_dv.contains("[dfpack:protocol_gate]"), "{wants_dv}");
     assert!(wants_dv.contains("required reader features absent: deletionVectors"), "{wants_dv}");
     assert!(wants_dv.contains("table 'wants_dv'") && wants_dv.contains("at version 4"), "{wants_dv}");
     assert_eq!(value(&ctx, "SELECT count(*) FROM delta.default.simple").await, simple_count);
 
     // read_delta holds a table to the same (default) gate.
-    let by_path = error(&ctx, &format!("SELECT * FROM read_delta('{}')", widening.display())).await;
+    let by_path = query_error(&ctx, &format!("SELECT * FROM read_delta('{}')", widening.display())).await;
     assert!(by_path.contains("[dfpack:protocol_gate]") && by_path.contains("typeWidening-preview"), "{by_path}");
     assert_eq!(value(&ctx, &format!("SELECT count(*) FROM read_delta('{}', 0)", widening.display())).await, "1");
 }
@@ -409,7 +373,7 @@ async fn a_version_reads_the_same_by_dataset_read_delta_and_deltalake() {
     assert_eq!(last_scan(&ctx).await[1], "2");
     // The latest version differs, so the version mattered.
     assert_ne!(native(&simple, None).await.1, native(&simple, Some(2)).await.1);
-    let missing = error(&ctx, &format!("SELECT * FROM read_delta('{}', 99)", simple.display())).await;
+    let missing = query_error(&ctx, &format!("SELECT * FROM read_delta('{}', 99)", simple.display())).await;
     assert!(missing.contains("[dfpack:delta]") && missing.contains("has no version 99"), "{missing}");
 }
 
@@ -452,7 +416,7 @@ async fn a_timestamp_reads_the_newest_version_committed_by_then() {
     .await;
     assert_eq!(snapshot, "1|2024-01-02T00:00:00Z");
     let early =
-        error(&ctx, &format!("SELECT * FROM read_delta('{}', '2023-12-31T00:00:00Z')", copy.path().display())).await;
+        query_error(&ctx, &format!("SELECT * FROM read_delta('{}', '2023-12-31T00:00:00Z')", copy.path().display())).await;
     assert!(early.contains("[dfpack:delta]"), "{early}");
 }
 
@@ -518,15 +482,15 @@ async fn create_external_table_registers_a_gated_delta_table() {
     // The default gate applies to a table created at run time: refused at CREATE.
     let widening = delta_table("type-widening");
     let refused =
-        error(&ctx, &format!("CREATE EXTERNAL TABLE widened STORED AS DELTATABLE LOCATION '{}'", widening.display()))
+        query_error(&ctx, &format!("CREATE EXTERNAL TABLE widened STORED AS DELTATABLE LOCATION '{}'", widening.display()))
             .await;
     assert!(refused.contains("[dfpack:protocol_gate]") && refused.contains("typeWidening-preview"), "{refused}");
     assert!(refused.contains("at version 2"), "{refused}");
-    let unregistered = error(&ctx, "SELECT * FROM widened").await;
+    let unregistered = query_error(&ctx, "SELECT * FROM widened").await;
     assert!(unregistered.contains("widened") && unregistered.contains("not found"), "{unregistered}");
 
     // A bad option is a config error naming it; nothing is registered.
-    let bad = error(
+    let bad = query_error(
         &ctx,
         &format!(
             "CREATE EXTERNAL TABLE bad STORED AS DELTATABLE LOCATION '{}' OPTIONS ('colour' 'red')",
@@ -535,8 +499,8 @@ async fn create_external_table_registers_a_gated_delta_table() {
     )
     .await;
     assert!(bad.contains("[dfpack:config]") && bad.contains("colour") && bad.contains("unknown option"), "{bad}");
-    assert!(error(&ctx, "SELECT * FROM bad").await.contains("not found"));
-    let missing = error(&ctx, "CREATE EXTERNAL TABLE gone STORED AS DELTATABLE LOCATION '/no/such/delta/table'").await;
+    assert!(query_error(&ctx, "SELECT * FROM bad").await.contains("not found"));
+    let missing = query_error(&ctx, "CREATE EXTERNAL TABLE gone STORED AS DELTATABLE LOCATION '/no/such/delta/table'").await;
     assert!(missing.contains("[dfpack:delta]") && missing.contains("/no/such/delta/table"), "{missing}");
 
     // In the pack's catalog, beside the configured datasets.
@@ -551,7 +515,7 @@ async fn create_external_table_registers_a_gated_delta_table() {
     }
     assert_same_as_native(&ctx, "delta.default.t2", &simple, None).await;
     // A configured dataset cannot be replaced at run time.
-    let taken = error(
+    let taken = query_error(
         &ctx,
         &format!("CREATE EXTERNAL TABLE delta.default.configured STORED AS DELTATABLE LOCATION '{}'", simple.display()),
     )
@@ -581,7 +545,7 @@ async fn create_external_table_options_pick_the_version_and_the_gate() {
     assert_same_as_native(&ctx, "simple_v2", &simple, Some(2)).await;
     assert_eq!(last_scan(&ctx).await[..2], ["simple_v2", "2"]);
 
-    let refused = error(
+    let refused = query_error(
         &ctx,
         &format!(
             "CREATE EXTERNAL TABLE wants_dv STORED AS DELTATABLE LOCATION '{}' \
@@ -603,7 +567,7 @@ async fn create_external_table_options_pick_the_version_and_the_gate() {
     .expect("the table has deletion vectors");
     assert_eq!(value(&ctx, "SELECT count(*) FROM with_dv").await, "8");
 
-    let bad = error(
+    let bad = query_error(
         &ctx,
         &format!(
             "CREATE EXTERNAL TABLE bad STORED AS DELTATABLE LOCATION '{}' OPTIONS ('colour' 'red')",
@@ -721,7 +685,7 @@ async fn storage_options_configure_the_object_store() {
     let (endpoint, received) = fake_s3();
     let (ctx, _image) = session_with_pack_config(&s3_dataset(&endpoint));
     let started = Instant::now();
-    let message = error(&ctx, "SELECT * FROM delta.default.remote").await;
+    let message = query_error(&ctx, "SELECT * FROM delta.default.remote").await;
     assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
     assert!(message.contains("[dfpack:delta]"), "{message}");
     assert!(message.contains(&endpoint), "the endpoint in {message}");
@@ -742,7 +706,7 @@ async fn storage_options_configure_the_object_store() {
 async fn an_unreachable_endpoint_fails_naming_it() {
     let (ctx, _image) = session_with_pack_config(&s3_dataset("http://127.0.0.1:1"));
     let started = Instant::now();
-    let message = error(&ctx, "SELECT * FROM delta.default.remote").await;
+    let message = query_error(&ctx, "SELECT * FROM delta.default.remote").await;
     let elapsed = started.elapsed();
     assert!(message.contains("[dfpack:delta]"), "{message}");
     assert!(message.contains("cannot list the Delta log of 's3://dfpack-test-bucket/t'"), "{message}");
@@ -760,7 +724,7 @@ async fn an_unreachable_endpoint_fails_naming_it() {
 async fn retry_storage_options_reach_the_object_store() {
     let (ctx, _image) = session_with_pack_config(&s3_dataset("http://127.0.0.1:1"));
     let started = Instant::now();
-    let message = error(&ctx, "SELECT * FROM delta.default.remote").await;
+    let message = query_error(&ctx, "SELECT * FROM delta.default.remote").await;
     assert!(message.contains("http://127.0.0.1:1/dfpack-test-bucket"), "{message}");
     assert!(!message.contains("retries"), "max_retries = '0' means no retry: {message}");
     assert!(started.elapsed() < Duration::from_secs(2), "took {:?}: {message}", started.elapsed());

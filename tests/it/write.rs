@@ -3,32 +3,13 @@
 //! shared tables, and a table the pack creates), with per-write session
 //! options crossing the boundary as config extensions.
 
-use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::prelude::SessionContext;
-use dfpack_tests::{copy_delta_table, session_with_pack_config};
+use dfpack_tests::{copy_delta_table, query_error, session_with_pack_config};
 
 async fn rows(ctx: &SessionContext, sql: &str) -> Vec<String> {
-    let batches = ctx.sql(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}")).collect().await;
-    let batches = batches.unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let options = FormatOptions::default().with_null("NULL");
-    let mut rows = Vec::new();
-    for batch in &batches {
-        let formatters: Vec<ArrayFormatter> =
-            batch.columns().iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap()).collect();
-        for row in 0..batch.num_rows() {
-            rows.push(formatters.iter().map(|f| f.value(row).to_string()).collect::<Vec<_>>().join("|"));
-        }
-    }
+    let mut rows = dfpack_tests::rows(ctx, sql).await;
     rows.sort();
     rows
-}
-
-async fn error(ctx: &SessionContext, sql: &str) -> String {
-    let result = match ctx.sql(sql).await {
-        Ok(frame) => frame.collect().await.map(|_| ()),
-        Err(e) => Err(e),
-    };
-    result.expect_err(sql).strip_backtrace()
 }
 
 fn commit_file(path: &str, version: u64) -> String {
@@ -61,7 +42,7 @@ async fn session_options_cross_ffi_for_app_transactions_and_metadata() {
     assert_eq!(rows(&ctx, "INSERT INTO delta.default.t VALUES (1)").await, ["0"], "a replay writes nothing");
     assert_eq!(rows(&ctx, "SELECT count(*) FROM delta.default.t").await, ["4"]);
     rows(&ctx, "SET dfpack.commit.app_version = 'two'").await;
-    let error = error(&ctx, "INSERT INTO delta.default.t VALUES (1)").await;
+    let error = query_error(&ctx, "INSERT INTO delta.default.t VALUES (1)").await;
     assert!(error.contains("[dfpack:config]") && error.contains("dfpack.commit.app_version"), "{error}");
 }
 
@@ -88,7 +69,7 @@ async fn the_writer_gate_refuses_through_ffi_and_the_host_keeps_running() {
     let path = dir.path().to_string_lossy().into_owned();
     let (ctx, _image) = session_with_pack_config(&format!("[datasets.t]\ntable_uri = '{path}'\n"));
     let before = rows(&ctx, "SELECT count(*) FROM delta.default.t").await;
-    let error = error(&ctx, "INSERT INTO delta.default.t SELECT * FROM delta.default.t").await;
+    let error = query_error(&ctx, "INSERT INTO delta.default.t SELECT * FROM delta.default.t").await;
     assert!(error.contains("[dfpack:protocol_gate]"), "{error}");
     assert!(error.contains("writer features this pack cannot maintain: domainMetadata, liquid, rowTracking"), "{error}");
     assert_eq!(rows(&ctx, "SELECT count(*) FROM delta.default.t").await, before);

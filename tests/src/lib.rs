@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use datafusion::prelude::SessionContext;
 use dfpack_loader::{Pack, SessionFactory};
@@ -161,4 +162,39 @@ pub fn copy_delta_table_to(name: &str, target: &Path) {
 /// This host's pack ABI, as `pack_manifest()` shows it (`major.minor`).
 pub fn host_pack_abi() -> String {
     format!("{}.{}", dfpack_loader::PACK_ABI_MAJOR, dfpack_loader::PACK_ABI_MINOR)
+}
+
+/// Every row of a result, each rendered as `cell|cell|…` (NULL as `NULL`).
+pub fn render_rows(batches: &[RecordBatch]) -> Vec<String> {
+    let options = FormatOptions::default().with_null("NULL");
+    let mut rows = Vec::new();
+    for batch in batches {
+        let formatters: Vec<ArrayFormatter> = batch
+            .columns()
+            .iter()
+            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).expect("a displayable column"))
+            .collect();
+        for row in 0..batch.num_rows() {
+            rows.push(formatters.iter().map(|f| f.value(row).to_string()).collect::<Vec<_>>().join("|"));
+        }
+    }
+    rows
+}
+
+/// The rows of a query that must succeed, in the order returned, rendered by [`render_rows`].
+pub async fn rows(ctx: &SessionContext, sql: &str) -> Vec<String> {
+    let frame = ctx.sql(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    render_rows(&frame.collect().await.unwrap_or_else(|e| panic!("{sql}: {e}")))
+}
+
+/// The error of a statement that must fail, at planning or execution.
+pub async fn query_error(ctx: &SessionContext, sql: &str) -> String {
+    let result = match ctx.sql(sql).await {
+        Ok(frame) => frame.collect().await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(batches) => panic!("{sql}: expected an error, got {:?}", render_rows(&batches)),
+        Err(e) => e.strip_backtrace(),
+    }
 }
