@@ -13,7 +13,9 @@
 #   bench/python/delta_bench.py: the pack vs deltalake vs polars from Python,
 #   in a venv of its own (bench/python/setup_venv.sh) holding the release
 #   libdfpack.so and lib_native.so. DELTA_BENCH_ARGS (--rows/--commits/--runs/
-#   --data) go to both.
+#   --data) go to both;
+# - contract-bench: planning a 20-table join of contract-bound datasets with
+#   and without the pack's contract rule.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -44,6 +46,10 @@ REPORT
 
 # shellcheck disable=SC2086 # word splitting of the extra arguments is intended
 "$bin/udf-bench" --pack "$bin/libdfpack.so" ${UDF_BENCH_ARGS:-}
+
+echo
+echo "## contract-bench"
+"$bin/contract-bench" --pack "$bin/libdfpack.so"
 
 # Delta: the Rust bench first (it generates the table), then the Python one on the same table.
 delta_args=${DELTA_BENCH_ARGS:---runs 9}
