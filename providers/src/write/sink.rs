@@ -93,7 +93,10 @@ impl DataSink for DeltaWriteSink {
         // from the host's plan, which may need the host's runtime. deltalake's
         // IO runs on the pack's runtime; a small channel joins the two.
         let (sender, receiver) = futures::channel::mpsc::channel::<Result<RecordBatch>>(2);
-        let rows = Box::pin(RecordBatchStreamAdapter::new(data.schema(), receiver)) as SendableRecordBatchStream;
+        // Rows take the table's schema: an input column that cannot be null
+        // goes into a nullable one (deltalake wants the table's nullability).
+        let schema = Arc::clone(DataSink::schema(self));
+        let rows = Box::pin(RecordBatchStreamAdapter::new(Arc::clone(&schema), receiver)) as SendableRecordBatchStream;
         let job = Write {
             spec: Arc::clone(&self.spec),
             target: self.target.clone(),
@@ -105,6 +108,7 @@ impl DataSink for DeltaWriteSink {
             let mut sender = sender;
             let mut count = 0u64;
             while let Some(batch) = data.next().await {
+                let batch = batch.and_then(|batch| Ok(batch.with_schema(Arc::clone(&schema))?));
                 let failed = batch.is_err();
                 if let Ok(batch) = &batch {
                     count += batch.num_rows() as u64;

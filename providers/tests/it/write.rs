@@ -307,3 +307,22 @@ async fn an_enforced_contract_fails_a_bad_write_and_commits_nothing() {
     assert_eq!(query(&ctx, "SELECT count(*) FROM delta.default.orders").await.rows, ["1"]);
 
 }
+
+/// A scan reads batches of at least `SCAN_BATCH_ROWS` rows whatever the
+/// session's batch size: each batch crosses FFI with its schema.
+/// Regression: its insert (non-null generated values into the nullable `id`)
+/// was refused by deltalake's schema check until rows took the table's schema.
+#[tokio::test(flavor = "multi_thread")]
+async fn scans_read_batches_of_at_least_scan_batch_rows() {
+    use dfpack_providers::exec::SCAN_BATCH_ROWS;
+    let (_dir, path) = copy_table("simple_table");
+    let ctx = context(&dataset("t", &path, ""));
+    let rows = 3 * SCAN_BATCH_ROWS;
+    query(&ctx, &format!("INSERT OVERWRITE delta.default.t SELECT value AS id FROM generate_series(1, {rows})")).await;
+    ctx.sql("SET datafusion.execution.batch_size = 8192").await.unwrap().collect().await.unwrap();
+    let batches = ctx.sql("SELECT id FROM delta.default.t").await.unwrap().collect().await.unwrap();
+    assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), rows);
+    let largest = batches.iter().map(|b| b.num_rows()).max().unwrap_or(0);
+    assert!(largest > 8192, "a scan batch of {largest} rows: the session's 8192 was not raised");
+    assert!(largest <= SCAN_BATCH_ROWS, "a scan batch of {largest} rows");
+}
