@@ -15,7 +15,10 @@
 #   libdfpack.so and lib_native.so. DELTA_BENCH_ARGS (--rows/--commits/--runs/
 #   --data) go to both;
 # - contract-bench: planning a 20-table join of contract-bound datasets with
-#   and without the pack's contract rule.
+#   and without the pack's contract rule;
+# - write-bench and bench/python/write_bench.py: INSERT INTO through the pack vs
+#   deltalake-core writing the same batches natively, and vs deltalake's
+#   write_deltalake from Python.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -51,6 +54,10 @@ echo
 echo "## contract-bench"
 "$bin/contract-bench" --pack "$bin/libdfpack.so"
 
+echo
+echo "## write-bench"
+"$bin/write-bench" --pack "$bin/libdfpack.so"
+
 # Delta: the Rust bench first (it generates the table), then the Python one on the same table.
 delta_args=${DELTA_BENCH_ARGS:---runs 9}
 echo
@@ -62,3 +69,6 @@ echo "## bench/python/delta_bench.py"
 python=$(bench/python/setup_venv.sh release)
 # shellcheck disable=SC2086
 "$python" bench/python/delta_bench.py $delta_args
+echo
+echo "## bench/python/write_bench.py"
+"$python" bench/python/write_bench.py
