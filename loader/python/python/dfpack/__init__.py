@@ -150,7 +150,7 @@ def load(path: str | Path | None = None, config: ConfigSource = None) -> Pack:
             pack was built for. The message names the path and both versions.
         ConfigError: (a ``ValueError``) the config cannot be read, or has
             errors: the message lists every one, each with its path
-            (``datasets.events.gate.min_reader_version: must be at most 3, found 9``).
+            (``datasets.events.gate.min_reader_version: expected an integer from 1 to 3, found 9``).
     """
     if path is None:
         path = bundled_path()
