@@ -74,3 +74,30 @@ async fn the_writer_gate_refuses_through_ffi_and_the_host_keeps_running() {
     assert!(error.contains("writer features this pack cannot maintain: domainMetadata, liquid, rowTracking"), "{error}");
     assert_eq!(rows(&ctx, "SELECT count(*) FROM delta.default.t").await, before);
 }
+
+/// The contract rule holds writes through FFI too: the host hands its plan to
+/// the pack's rule, which finds the pack's own write node, checks the input
+/// and places validation below the sink; an enforced violation commits nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_enforced_contract_fails_a_bad_write_through_ffi_and_commits_nothing() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("orders").to_string_lossy().into_owned();
+    let config = format!(
+        "[datasets.orders]\ntable_uri = '{path}'\ncreate_if_missing = true\n\
+         validation = {{ enabled = true, mode = \"enforce\" }}\n\
+         [datasets.orders.contract]\nevolution = \"strict\"\n\
+         check_constraints = [{{ name = \"positive_id\", expression = \"id > 0\" }}]\n\
+         schema.fields = [{{ name = \"id\", type = {{ type = \"int64\" }}, nullable = false }}]\n"
+    );
+    let (ctx, _image) = session_with_pack_config(&config);
+    assert_eq!(rows(&ctx, "INSERT INTO delta.default.orders VALUES (1), (2)").await, ["2"]);
+    let log = std::path::Path::new(&path).join("_delta_log");
+    let commits = || std::fs::read_dir(&log).expect("a log").filter(|e| e.is_ok()).count();
+    let before = commits();
+
+    let error = query_error(&ctx, "INSERT INTO delta.default.orders VALUES (3), (-4)").await;
+    assert!(error.contains("[dfpack:contract]") && error.contains("positive_id"), "{error}");
+    assert!(error.contains("-4"), "a sample of the failing values: {error}");
+    assert_eq!(commits(), before, "nothing committed");
+    assert_eq!(rows(&ctx, "SELECT id FROM delta.default.orders").await, ["1", "2"]);
+}
