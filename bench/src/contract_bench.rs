@@ -26,6 +26,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::execution::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use deltalake_core::DeltaTable;
+use dfpack_bench::median;
 use dfpack_loader::{Pack, SessionFactory, default_pack_path};
 use url::Url;
 
@@ -41,9 +42,7 @@ struct Options {
 
 fn options() -> std::result::Result<Options, String> {
     let mut options = Options { tables: 20, runs: 20, pack: default_pack_path().unwrap_or_default() };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+    for (flag, value) in dfpack_bench::flag_values()? {
         match flag.as_str() {
             "--tables" => options.tables = value.parse().map_err(|e| format!("--tables: {e}"))?,
             "--runs" => options.runs = value.parse().map_err(|e| format!("--runs: {e}"))?,
@@ -103,11 +102,6 @@ async fn plan_time(ctx: &SessionContext, sql: &str) -> Result<Duration> {
     let elapsed = started.elapsed();
     std::hint::black_box(plan);
     Ok(elapsed)
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
 }
 
 #[tokio::main]

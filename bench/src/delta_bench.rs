@@ -35,6 +35,7 @@ use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTable
 use datafusion::prelude::{SessionConfig, SessionContext};
 use deltalake_core::protocol::SaveMode;
 use deltalake_core::{DeltaTable, DeltaTableBuilder};
+use dfpack_bench::{median, ms};
 use dfpack_loader::{Pack, SessionFactory, default_pack_path};
 use dfpack_providers::provider::files_read;
 use url::Url;
@@ -61,9 +62,7 @@ fn options() -> std::result::Result<Options, String> {
     });
     let mut options =
         Options { rows: 10_000_000, runs: 5, commits: 10, pack: default_pack_path().unwrap_or_default(), data };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+    for (flag, value) in dfpack_bench::flag_values()? {
         match flag.as_str() {
             "--rows" => options.rows = value.parse().map_err(|e| format!("--rows: {e}"))?,
             "--runs" => options.runs = value.parse().map_err(|e| format!("--runs: {e}"))?,
@@ -152,15 +151,6 @@ async fn time(ctx: &SessionContext, sql: &str) -> Result<Duration> {
     let start = Instant::now();
     ctx.sql(sql).await?.collect().await?;
     Ok(start.elapsed())
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-fn ms(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
 }
 
 /// One benchmarked side: its session and the name its table has there.
@@ -256,13 +246,7 @@ async fn listing_table(ctx: &SessionContext, root: &Path, files: &[String]) -> R
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("delta-bench: {error}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    dfpack_bench::exit_code("delta-bench", run().await)
 }
 
 async fn run() -> Result<()> {

@@ -21,6 +21,7 @@ use datafusion::datasource::MemTable;
 use datafusion::error::Result;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::logical_expr::{ScalarUDF, ScalarUDFImpl};
+use dfpack_bench::{median, ms};
 use dfpack_loader::{ExportKind, Pack, PackScalarUdf, SessionFactory, default_pack_path};
 
 const BATCH_ROWS: usize = 8192;
@@ -35,9 +36,7 @@ struct Options {
 
 fn options() -> std::result::Result<Options, String> {
     let mut options = Options { rows: 10_000_000, runs: 5, pack: default_pack_path().unwrap_or_default(), filter: None };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+    for (flag, value) in dfpack_bench::flag_values()? {
         match flag.as_str() {
             "--rows" => options.rows = value.parse().map_err(|e| format!("--rows: {e}"))?,
             "--runs" => options.runs = value.parse().map_err(|e| format!("--runs: {e}"))?,
@@ -77,11 +76,6 @@ async fn time(ctx: &SessionContext, sql: &str) -> Result<Duration> {
     let start = Instant::now();
     ctx.sql(sql).await?.collect().await?;
     Ok(start.elapsed())
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
 }
 
 /// Median times of `a_sql` on `a` and `b_sql` on `b`, runs interleaved.
@@ -151,13 +145,7 @@ const BUILTIN_HASHES: &[(&str, &str)] = &[
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("{error}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    dfpack_bench::exit_code("udf-bench", run().await)
 }
 
 async fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
@@ -199,8 +187,4 @@ async fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
         println!("| {name} | {:.1} | {:.1} | {:.3} |", ms(builtin), ms(pack), pack.as_secs_f64() / builtin.as_secs_f64());
     }
     Ok(())
-}
-
-fn ms(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
 }

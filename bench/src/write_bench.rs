@@ -18,6 +18,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionConfig;
 use deltalake_core::DeltaTable;
+use dfpack_bench::{median, ms};
 use dfpack_loader::{Pack, SessionFactory, default_pack_path};
 use url::Url;
 
@@ -33,9 +34,7 @@ struct Options {
 
 fn options() -> std::result::Result<Options, String> {
     let mut options = Options { rows: 2_000_000, runs: 7, pack: default_pack_path().unwrap_or_default() };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+    for (flag, value) in dfpack_bench::flag_values()? {
         match flag.as_str() {
             "--rows" => options.rows = value.parse().map_err(|e| format!("--rows: {e}"))?,
             "--runs" => options.runs = value.parse().map_err(|e| format!("--runs: {e}"))?,
@@ -89,24 +88,9 @@ async fn create_empty(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-fn ms(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
-}
-
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("{error}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    dfpack_bench::exit_code("write-bench", run().await)
 }
 
 async fn run() -> Result<()> {
