@@ -153,6 +153,16 @@ async fn time(ctx: &SessionContext, sql: &str) -> Result<Duration> {
     Ok(start.elapsed())
 }
 
+/// Time to plan `sql` (SQL to physical plan, the provider's scan included)
+/// and time to execute that plan.
+async fn phases(ctx: &SessionContext, sql: &str) -> Result<(Duration, Duration)> {
+    let start = Instant::now();
+    let plan = ctx.sql(sql).await?.create_physical_plan().await?;
+    let planned = start.elapsed();
+    datafusion::physical_plan::collect(plan, ctx.task_ctx()).await?;
+    Ok((planned, start.elapsed() - planned))
+}
+
 /// One benchmarked side: its session and the name its table has there.
 struct Side {
     name: &'static str,
@@ -351,6 +361,22 @@ async fn run() -> Result<()> {
     println!("| query | deltalake-core ms | pack provider linked ms | pack FFI, max_staleness ms | pack FFI ms |\n|---|---:|---:|---:|---:|");
     for (name, native, linked, stale, pack) in breakdown {
         println!("| {name} | {:.1} | {:.1} | {:.1} | {:.1} |", ms(native), ms(linked), ms(stale), ms(pack));
+    }
+
+    // The fixed cost per query: planning (the scan call) vs execution.
+    let phase_sides = [&native_side, &linked_side, &pack_side];
+    let mut phase_samples = vec![(Vec::new(), Vec::new()); phase_sides.len()];
+    for _ in 0..options.runs {
+        for (side, (plans, execs)) in phase_sides.iter().zip(phase_samples.iter_mut()) {
+            let (plan, exec) = phases(&side.ctx, &side.sql(&selective)).await?;
+            plans.push(plan);
+            execs.push(exec);
+        }
+    }
+    println!("\nselective query by phase (median of {}): planning (SQL to physical plan, the scan call included) and execution", options.runs);
+    println!("| side | planning ms | execution ms |\n|---|---:|---:|");
+    for (side, (plans, execs)) in phase_sides.iter().zip(phase_samples) {
+        println!("| {} | {:.2} | {:.2} |", side.name, ms(median(plans)), ms(median(execs)));
     }
 
     // Files and bytes the selective query plans to read: the pack's from its scan log.

@@ -15,6 +15,7 @@ pub mod gate;
 pub mod live;
 pub mod log;
 pub mod pack;
+pub mod plain_scan;
 pub mod provider;
 pub mod read_delta;
 pub mod refused;

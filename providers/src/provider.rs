@@ -19,6 +19,7 @@ use dfpack_contracts::{ContractSpec, ValidationPolicy};
 
 use crate::config::ScanOptions;
 use crate::exec::TableRuntimeExec;
+use crate::plain_scan::{PlainFiles, PlainScan};
 use crate::resolve::{GatedTable, Resolver, table_arrow_schema};
 use crate::scans::{ScanLog, ScanRecord};
 use crate::write::WriteSpec;
@@ -38,6 +39,9 @@ pub struct DeltaTableProvider {
     writes: Option<Arc<WriteSpec>>,
     /// The dataset's contract, when it is contract-bound: scans are marked for the contract rule.
     contract: Option<Arc<ContractBinding>>,
+    /// Whether scans add the file-path column (deltalake's plan then stays).
+    file_column: bool,
+    parquet_pushdown: bool,
 }
 
 impl DeltaTableProvider {
@@ -60,7 +64,16 @@ impl DeltaTableProvider {
         let scan = DeltaScanNext::new(Arc::clone(&table.snapshot), config).map_err(|e| {
             Error::Delta(format!("cannot read table '{}' at version {}: {e}", table.name, table.version))
         })?;
-        Ok(DeltaTableProvider { table, scan: Arc::new(scan), resolver, scans, writes: None, contract: None })
+        Ok(DeltaTableProvider {
+            table,
+            scan: Arc::new(scan),
+            resolver,
+            scans,
+            writes: None,
+            contract: None,
+            file_column: options.file_column.is_some(),
+            parquet_pushdown: options.parquet_pushdown.unwrap_or(true),
+        })
     }
 
     /// Binds the provider to a dataset's contract (no-op for `None`): its scans
@@ -90,6 +103,36 @@ impl DeltaTableProvider {
 
     pub fn table(&self) -> &Arc<GatedTable> {
         &self.table
+    }
+
+    /// deltalake's plan, or the plain parquet scan of the same files when the
+    /// table needs none of deltalake's transforms (see [`crate::plain_scan`]).
+    fn plain(
+        &self,
+        session: &dyn Session,
+        delta_plan: Arc<dyn ExecutionPlan>,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        if self.file_column {
+            return Ok(delta_plan);
+        }
+        let files = self.table.plain_files.get_or_init(|| PlainFiles::of(&self.table).map(Arc::new));
+        let Some(files) = files else {
+            return Ok(delta_plan);
+        };
+        let schema = self.scan.schema();
+        let scan = PlainScan {
+            table: &self.table,
+            files,
+            schema: &schema,
+            projection,
+            filters,
+            limit,
+            parquet_pushdown: self.parquet_pushdown,
+        };
+        Ok(scan.plan(session, &delta_plan)?.unwrap_or(delta_plan))
     }
 
     /// Accepts `INSERT INTO` / `INSERT OVERWRITE`, as `spec` says.
@@ -127,14 +170,16 @@ impl TableProvider for DeltaTableProvider {
             .with_runtime_env(Arc::clone(&self.table.runtime_env))
             .build();
         let scan = Arc::clone(&self.scan);
-        let (projection, owned_filters) = (projection.cloned(), filters.to_vec());
-        let plan = self
+        let (owned_projection, owned_filters) = (projection.cloned(), filters.to_vec());
+        let (plan, state) = self
             .resolver
             .on_runtime(async move {
-                scan.scan(&state, projection.as_ref(), &owned_filters, limit).await.map_err(Error::from)
+                let plan = scan.scan(&state, owned_projection.as_ref(), &owned_filters, limit).await.map_err(Error::from)?;
+                Ok::<_, Error>((plan, state))
             })
             .await
             .map_err(DataFusionError::from)?;
+        let plan = self.plain(&state, plan, projection, filters, limit)?;
         // deltalake plans its files as one group and leaves spreading them to the
         // host's optimizer, which cannot reach inside the (leaf) wrapper, or
         // across FFI: spread them here, as DataFusion's own rule would.

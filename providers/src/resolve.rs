@@ -38,6 +38,9 @@ pub struct GatedTable {
     pub snapshot: Arc<EagerSnapshot>,
     /// Object stores for scans of this table, whatever session the host passes.
     pub runtime_env: Arc<RuntimeEnv>,
+    /// The files as a plain parquet scan needs them, listed on first use
+    /// (`None` inside: the table needs deltalake's transforms).
+    pub plain_files: std::sync::OnceLock<Option<Arc<crate::plain_scan::PlainFiles>>>,
 }
 
 /// A table version the gate refused, with its schema (read from the log), so
@@ -375,5 +378,6 @@ fn gated(
         log_store: cache.log_store.clone(),
         snapshot: Arc::clone(&loaded.snapshot),
         runtime_env: Arc::clone(&cache.runtime_env),
+        plain_files: std::sync::OnceLock::new(),
     })))
 }

@@ -800,3 +800,31 @@ async fn introspection_functions_describe_a_table_through_ffi() {
     .await;
     assert_eq!(widened, "false|2|timestampNtz,typeWidening-preview");
 }
+
+/// Through FFI, a table that needs no Delta transforms is read by a plain
+/// parquet scan (the plan's leaf says so), and answers as deltalake-core
+/// reading the same version; a table with deletion vectors keeps deltalake's scan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_tables_read_through_a_plain_parquet_scan_through_ffi() {
+    let partitioned = delta_table("delta-0.8.0-partitioned");
+    let with_dv = delta_table("table-with-dv-small");
+    let config = format!("{}{}", dataset("people", &partitioned, ""), dataset("dv", &with_dv, ""));
+    let (ctx, _image) = session_with_pack_config(&config);
+    let leaf = |table: &str| format!("EXPLAIN FORMAT INDENT SELECT * FROM delta.default.{table}");
+    let plan = rows(&ctx, &leaf("people")).await.join("\n");
+    assert!(plan.contains("FFI_ExecutionPlan: DataSourceExec"), "{plan}");
+    let plan = rows(&ctx, &leaf("dv")).await.join("\n");
+    assert!(plan.contains("FFI_ExecutionPlan: DeltaScanExec"), "{plan}");
+
+    let reference = deltalake_core::open_table(Url::from_directory_path(&partitioned).expect("a directory"))
+        .await
+        .expect("open with deltalake-core");
+    let native = SessionContext::new();
+    native.register_table("people", reference.table_provider().await.expect("provider")).expect("register");
+    for sql in ["SELECT month, year, value FROM {t}", "SELECT year, count(*) FROM {t} WHERE month <> '12' GROUP BY year"] {
+        let ours = sorted_rows(&ctx, &sql.replace("{t}", "delta.default.people")).await;
+        let theirs = sorted_rows(&native, &sql.replace("{t}", "people")).await;
+        assert!(!ours.is_empty(), "{sql}");
+        assert_eq!(ours, theirs, "{sql}");
+    }
+}
