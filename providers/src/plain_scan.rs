@@ -18,6 +18,7 @@ use datafusion::catalog::Session;
 use datafusion::common::config::TableParquetOptions;
 use datafusion::common::{ColumnStatistics, DFSchema, ScalarValue, Statistics};
 use datafusion::datasource::listing::PartitionedFile;
+use datafusion::datasource::physical_plan::parquet::CachedParquetFileReaderFactory;
 use datafusion::datasource::physical_plan::{FileGroup, FileScanConfig, FileScanConfigBuilder, ParquetSource};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::table_schema::TableSchema;
@@ -135,7 +136,13 @@ impl PlainScan<'_> {
 
         let mut parquet = TableParquetOptions::default();
         parquet.global = session.config().options().execution.parquet.clone();
-        let mut source = ParquetSource::new(table_schema.clone()).with_table_parquet_options(parquet);
+        // Footers are read once per table, not once per query: the table's own
+        // metadata cache (across FFI the task context's runtime is new each time).
+        let store = self.table.runtime_env.object_store(&delta_config.object_store_url)?;
+        let footers = self.table.runtime_env.cache_manager.get_file_metadata_cache();
+        let mut source = ParquetSource::new(table_schema.clone())
+            .with_table_parquet_options(parquet)
+            .with_parquet_file_reader_factory(Arc::new(CachedParquetFileReaderFactory::new(store, footers)));
         if let Some(predicate) = conjunction(self.filters.iter().cloned()) {
             let df_schema = DFSchema::try_from(Arc::clone(table_schema.table_schema()))?;
             // A filter the plain scan cannot bind (deltalake may have
