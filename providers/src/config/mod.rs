@@ -8,19 +8,18 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use dfpack_common::{Error, Result};
 use serde_json::Value;
 
 pub(crate) use decode::{Problems, Table};
 
 use dfpack_contracts::decode::{Decode, Node};
-use dfpack_contracts::{CommitOptions, ContractSpec, FeatureGate, ValidationPolicy};
+use dfpack_contracts::{CommitOptions, ContractSpec, FeatureGate, TableReference, ValidationPolicy};
 /// How a dataset is scanned: the payload type generated from `schemas/scan_options.json`.
 pub use dfpack_contracts::ScanOptions;
 
-use crate::gate::{ProtocolGate, Requirements, Support};
-use crate::table::{TableRef, VersionSpec};
+use crate::gate::ProtocolGate;
+use crate::table::{format_timestamp, parse_timestamp};
 
 /// The catalog name used when the config does not give one.
 pub const DEFAULT_CATALOG: &str = "delta";
@@ -51,7 +50,7 @@ impl Default for PackConfig {
 pub struct DatasetConfig {
     pub name: String,
     pub schema: String,
-    pub table: TableRef,
+    pub table: TableReference,
     pub gate: ProtocolGate,
     pub scan: ScanOptions,
     /// What the dataset must look like; `None`: not contract-bound.
@@ -106,7 +105,7 @@ impl PackConfig {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::Config(format!("cannot read pack config '{}': {e}", path.display())))?;
         PackConfig::parse(&text, ConfigFormat::of_path(path))
-            .map_err(|e| Error::Config(format!("pack config '{}': {}", path.display(), strip_kind(&e))))
+            .map_err(|e| Error::Config(format!("pack config '{}': {}", path.display(), e.untagged())))
     }
 
     /// Parses a config, sniffing its format.
@@ -198,14 +197,6 @@ impl PackConfig {
     }
 }
 
-/// `Error::Config`'s display carries its kind tag; nested messages drop it.
-fn strip_kind(error: &Error) -> String {
-    match error {
-        Error::Config(message) => message.clone(),
-        other => other.to_string(),
-    }
-}
-
 /// Names become SQL identifiers: keep them to what needs no quoting.
 fn check_identifier(name: &str) -> std::result::Result<(), String> {
     let mut chars = name.chars();
@@ -267,15 +258,9 @@ fn decode_dataset(
             None
         }
     });
-    let at = match (version, timestamp) {
-        (Some(_), Some(_)) => {
-            problems.push(table.path(), "give either version or timestamp, not both");
-            VersionSpec::Latest
-        }
-        (Some(v), None) => VersionSpec::Version(v),
-        (None, Some(ts)) => VersionSpec::Timestamp(ts),
-        (None, None) => VersionSpec::Latest,
-    };
+    if version.is_some() && timestamp.is_some() {
+        problems.push(table.path(), "give either version or timestamp, not both");
+    }
     let gate = match generated::<FeatureGate>(&mut table, "gate", problems) {
         Some(gate) => ProtocolGate::from(gate),
         None => default_gate.clone(),
@@ -294,7 +279,12 @@ fn decode_dataset(
     Some(DatasetConfig {
         name: name.to_string(),
         schema,
-        table: TableRef { uri: uri?, storage_options, at },
+        table: TableReference {
+            uri: uri?,
+            storage_options: (!storage_options.is_empty()).then_some(storage_options),
+            version,
+            timestamp: timestamp.map(format_timestamp),
+        },
         gate,
         scan,
         contract,
@@ -369,41 +359,4 @@ fn check_contract_use(
             }
         }
     }
-}
-
-impl From<FeatureGate> for ProtocolGate {
-    /// Requirements at the gate's top level; support under `support`, the
-    /// pack's own for whatever it leaves out.
-    fn from(gate: FeatureGate) -> Self {
-        let requirements = Requirements {
-            min_reader_version: gate.min_reader_version,
-            min_writer_version: gate.min_writer_version,
-            required_reader_features: gate.required_reader_features.unwrap_or_default(),
-            required_writer_features: gate.required_writer_features.unwrap_or_default(),
-        };
-        let defaults = Support::default();
-        let support = match gate.support {
-            Some(support) => Support {
-                max_reader_version: support.max_reader_version.unwrap_or(defaults.max_reader_version),
-                max_writer_version: support.max_writer_version.unwrap_or(defaults.max_writer_version),
-                reader_features: support.reader_features.map_or(defaults.reader_features, |f| f.into_iter().collect()),
-                writer_features: support.writer_features.map_or(defaults.writer_features, |f| f.into_iter().collect()),
-            },
-            None => defaults,
-        };
-        ProtocolGate { requirements, support }
-    }
-}
-
-/// RFC 3339 (`2024-01-02T03:04:05Z`), or a date (`2024-01-02`, midnight UTC).
-pub fn parse_timestamp(text: &str) -> std::result::Result<DateTime<Utc>, String> {
-    if let Ok(ts) = DateTime::parse_from_rfc3339(text) {
-        return Ok(ts.with_timezone(&Utc));
-    }
-    if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        && let Some(midnight) = date.and_hms_opt(0, 0, 0)
-    {
-        return Ok(midnight.and_utc());
-    }
-    Err(format!("'{text}' is not an RFC 3339 timestamp (2024-01-02T03:04:05Z) or a date (2024-01-02)"))
 }

@@ -17,7 +17,7 @@ use super::columns::{int64, string_list_type, string_lists, string_map_type, str
 use super::log_table::{LogRead, LogTable};
 use super::{DOC_SECTION, DeltaTableFunction};
 use crate::resolve::GatedTable;
-use crate::{DeltaEnv, ProtocolGate, TableRef, VersionSpec};
+use crate::{DeltaEnv, ProtocolGate, TableReference, TableReferenceExt, VersionSpec};
 
 #[derive(Debug)]
 pub struct DeltaSnapshotFunction {
@@ -117,7 +117,7 @@ impl LogRead for SnapshotRead {
     }
 
     async fn read(self, env: Arc<DeltaEnv>) -> dfpack_common::Result<RecordBatch> {
-        let table = TableRef { uri: self.uri.clone(), storage_options: BTreeMap::new(), at: self.at };
+        let table = TableReference::local(self.uri.clone()).at(self.at);
         let gated = env.resolver.resolve(&self.uri, &table, &ProtocolGate::default()).await?;
         row(self.schema(), &gated)
     }

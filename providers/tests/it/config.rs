@@ -13,7 +13,7 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use dfpack_common::ErrorKind;
 use dfpack_providers::config::ConfigFormat;
-use dfpack_providers::{CachePolicy, PackConfig, ScanOptions, TableRef, VersionSpec};
+use dfpack_providers::{CachePolicy, PackConfig, ScanOptions, TableReference, TableReferenceExt, VersionSpec};
 
 const BROKEN: &str = r#"
 [datasets.events]
@@ -38,7 +38,7 @@ table_uri = "ftp://host/remote"
 fn a_config_with_one_dataset_decodes() {
     let config = PackConfig::parse("[datasets.events]\ntable_uri = \"/data/events\"\n", ConfigFormat::Toml)
         .expect("one valid dataset");
-    assert_eq!(config.datasets["events"].table, TableRef::local("/data/events"));
+    assert_eq!(config.datasets["events"].table, TableReference::local("/data/events"));
 }
 
 /// Regression: reported 7 errors instead of 5 (each dataset as an unknown key).
@@ -165,16 +165,19 @@ fn toml_and_json_decode_to_the_same_config() {
     assert_eq!(events.schema, "default");
     assert_eq!(
         events.table,
-        TableRef::local("/data/events").at(VersionSpec::Timestamp(Utc.with_ymd_and_hms(2024, 1, 2, 3, 4, 5).unwrap()))
+        TableReference::local("/data/events").at(VersionSpec::Timestamp(Utc.with_ymd_and_hms(2024, 1, 2, 3, 4, 5).unwrap()))
     );
-    assert_eq!(events.gate.requirements.min_reader_version, Some(1), "the top-level gate is the default");
+    assert_eq!(events.gate.spec().min_reader_version, Some(1), "the top-level gate is the default");
     let orders = &toml.datasets["orders"];
     assert_eq!(orders.schema, "sales");
-    assert_eq!(orders.table.at, VersionSpec::Version(7));
-    assert_eq!(orders.table.storage_options, BTreeMap::from([("AWS_REGION".to_string(), "eu-west-1".to_string())]));
-    assert_eq!(orders.gate.requirements.required_reader_features, ["deletionVectors"]);
-    assert_eq!(orders.gate.requirements.min_reader_version, None, "a dataset's gate replaces the default");
-    assert_eq!(orders.gate.support.reader_features.len(), 2);
+    assert_eq!(orders.table.version_spec().unwrap(), VersionSpec::Version(7));
+    assert_eq!(
+        orders.table.storage_options,
+        Some(BTreeMap::from([("AWS_REGION".to_string(), "eu-west-1".to_string())]))
+    );
+    assert_eq!(orders.gate.spec().required_reader_features, Some(vec!["deletionVectors".to_string()]));
+    assert_eq!(orders.gate.spec().min_reader_version, None, "a dataset's gate replaces the default");
+    assert_eq!(orders.gate.support().reader_features.map(|f| f.len()), Some(2));
     assert_eq!(
         orders.scan,
         ScanOptions { file_column: Some("_file".into()), parquet_pushdown: Some(true), wrap_partition_values: None }
