@@ -19,6 +19,7 @@
 //! | `$ref` to a file (`x.json`), to its root (`#`) or to a `$defs` entry | the named type |
 //! | `$ref` to any other JSON pointer (`x.json#/properties/uri`) | that schema, inlined |
 //! | `description` | doc comments; required on every type, variant and property |
+//! | `default` on an optional property: `{}`, `[]`, a boolean, an integer or a string (of a string or string enum) | absent means this value: the canonical form leaves the property out when it holds it |
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -62,6 +63,18 @@ pub struct FieldDef {
     pub description: String,
     pub required: bool,
     pub shape: Shape,
+    /// The value absence means (`default`), left out of the canonical form.
+    pub default: Option<DefaultValue>,
+}
+
+/// The `default` values a property may declare.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DefaultValue {
+    EmptyMap,
+    EmptyList,
+    Bool(bool),
+    Integer(i128),
+    String(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -340,9 +353,48 @@ impl<'a> Reader<'a> {
             }
             let description = text(property, "description", &at)?;
             let shape = self.shape(&at, property, true)?;
-            fields.push(FieldDef { name: name.clone(), description, required: required.contains(name), shape });
+            let required = required.contains(name);
+            let default = match property.get("default") {
+                None => None,
+                Some(_) if required => {
+                    return Err(format!("{}: a required property has no default", at.describe()));
+                }
+                Some(value) => Some(self.default_value(&at, value, &shape)?),
+            };
+            fields.push(FieldDef { name: name.clone(), description, required, shape, default });
         }
         Ok(fields)
+    }
+
+    /// A property's `default`, which must be a value of its shape.
+    fn default_value(&self, location: &Location, value: &Json, shape: &Shape) -> Result<DefaultValue, String> {
+        let wrong = || format!("{}: the default is not a value of the property's type", location.describe());
+        let enum_values = |name: &str| -> Option<Vec<String>> {
+            let target = self.names.iter().find(|(_, n)| n.as_str() == name).map(|(location, _)| location)?;
+            let schema = self.schema_at(target).ok()?;
+            (schema.get("enum").is_some()).then(|| string_enum(schema, target).ok()).flatten()
+        };
+        match (value, shape) {
+            (Json::Object(entries), Shape::StringMap) if entries.is_empty() => Ok(DefaultValue::EmptyMap),
+            (Json::Array(items), Shape::Array { .. }) if items.is_empty() => Ok(DefaultValue::EmptyList),
+            (Json::Bool(value), Shape::Boolean) => Ok(DefaultValue::Bool(*value)),
+            (Json::Integer(value), Shape::Integer { format, minimum, maximum })
+                if *value >= minimum.unwrap_or(format.min()) && *value <= maximum.unwrap_or(format.max()) =>
+            {
+                Ok(DefaultValue::Integer(*value))
+            }
+            (Json::String(text), Shape::String { .. }) => Ok(DefaultValue::String(text.clone())),
+            (Json::String(text), Shape::Named { name, .. })
+                if enum_values(name).is_some_and(|values| values.contains(text)) =>
+            {
+                Ok(DefaultValue::String(text.clone()))
+            }
+            (Json::Object(_) | Json::Array(_), _) => Err(format!(
+                "{}: an object or array default must be empty ({{}} or [])",
+                location.describe()
+            )),
+            _ => Err(wrong()),
+        }
     }
 
     /// The shape of a property (`described`: it carries a `description`) or
@@ -544,7 +596,8 @@ fn string_enum(schema: &Json, location: &Location) -> Result<Vec<String>, String
 fn allowed_keywords(keywords: &[&'static str], described: bool) -> Vec<&'static str> {
     let mut all = keywords.to_vec();
     if described {
-        all.push("description");
+        // A property's keywords: `default` is checked by `object_fields`.
+        all.extend(["description", "default"]);
     }
     all
 }
