@@ -34,6 +34,7 @@ pub mod decode;
 pub mod defaults;
 #[rustfmt::skip]
 pub mod generated;
+mod snapshot;
 
 pub use generated::*;
 

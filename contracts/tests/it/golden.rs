@@ -95,6 +95,20 @@ fn schema_defaults_are_left_out_of_the_canonical_form() {
     assert_ne!(codec::fingerprint(&policy(Some(true))).unwrap(), codec::fingerprint(&policy(None)).unwrap());
 }
 
+/// A snapshot's identity fingerprint leaves out its fingerprint and commit time.
+#[test]
+fn the_snapshot_identity_fingerprint_is_golden() {
+    let text = std::fs::read_to_string(fixtures_dir().join("golden.json")).expect("golden.json");
+    let golden: Value = serde_json::from_str(&text).expect("golden.json is JSON");
+    let info: SnapshotInfo = decoded("snapshot_info.json");
+    let identity = info.identity_fingerprint().expect("fingerprint");
+    assert_eq!(Some(identity.as_str()), golden["snapshot_info.json"]["identity_fingerprint"].as_str());
+    let later = SnapshotInfo { commit_timestamp_ms: None, fingerprint: "0".repeat(64), ..info.clone() };
+    assert_eq!(later.identity_fingerprint().unwrap(), identity, "log cleanup does not change the identity");
+    let next = SnapshotInfo { version: info.version + 1, ..info };
+    assert_ne!(next.identity_fingerprint().unwrap(), identity);
+}
+
 #[test]
 fn small_payloads_have_the_documented_bytes() {
     // A map of two entries sorted by their encoded keys: "app_id" (a6 …)
