@@ -103,7 +103,9 @@ mod tests {
     use futures::StreamExt;
     use datafusion::execution::SessionStateBuilder;
     use datafusion::logical_expr::{Expr, TableType};
+    use datafusion::datasource::memory::MemorySourceConfig;
     use datafusion::physical_plan::collect;
+    use datafusion::physical_plan::limit::GlobalLimitExec;
     use datafusion::prelude::SessionContext;
     use dfpack_contracts::{
         ArrowType, CheckConstraint, ContractSpec, EvolutionPolicy, FieldSpec, TableSchemaSpec, ValidationMode,
@@ -290,6 +292,50 @@ mod tests {
         // A query reading only `id` checks only `id`.
         let message = error_of(&ctx, "SELECT id FROM t").await;
         assert!(message.contains("column 'id' NOT NULL") && !message.contains("amount_non_negative"), "{message}");
+    }
+
+    /// Under enforce no failing batch is passed on, so a LIMIT above cannot
+    /// end the query before its failure; with collect_all the rest of the
+    /// input is drained to count every violation first.
+    #[tokio::test]
+    async fn enforce_fails_a_limited_query_and_collect_all_counts_every_row() {
+        let schema = schema(true);
+        let first = batch(&schema, vec![Some(1), Some(2)], vec![Some(1.0), Some(-1.0)]);
+        let second = batch(&schema, vec![Some(3), Some(4)], vec![Some(-2.0), Some(4.0)]);
+        let enforce_all = ValidationPolicy { collect_all: Some(true), ..policy(ValidationMode::Enforce) };
+        // A LIMIT over a validated scan that reads past it (as a Delta scan of
+        // whole files does): the first batch alone would satisfy the LIMIT.
+        let limited = |name: &str, validation: ValidationPolicy| {
+            let binding = Arc::new(ContractBinding {
+                dataset: name.into(),
+                version: Some(3),
+                table_schema: Arc::clone(&schema),
+                contract: contract(EvolutionPolicy::Relaxed),
+                validation: Some(validation),
+            });
+            let scan = MemorySourceConfig::try_new_exec(&[vec![first.clone(), second.clone()]], Arc::clone(&schema), None)
+                .expect("a scan");
+            let plan = Arc::new(GlobalLimitExec::new(ContractBoundExec::wrap(binding, scan), 0, Some(1)));
+            ContractRule::new().optimize(plan, &ConfigOptions::default()).expect("optimized")
+        };
+        let failed = |plan| async move {
+            collect(plan, SessionContext::new().task_ctx()).await.expect_err("the query fails").to_string()
+        };
+        let message = failed(limited("limited_all", enforce_all.clone())).await;
+        assert!(
+            message.contains(
+                "dataset 'limited_all' at version 3 failed validation (read): constraint 'amount_non_negative' \
+                 (amount >= 0): 2 of 4 rows checked failing, e.g. amount=-1.0, amount=-2.0"
+            ),
+            "{message}"
+        );
+        // Without collect_all the first failing batch fails the query.
+        let message = failed(limited("limited_first", policy(ValidationMode::Enforce))).await;
+        assert!(message.contains("constraint 'amount_non_negative' (amount >= 0): 1 of 2 rows checked failing"), "{message}");
+        // Under warn the LIMIT ends the query with its rows, and what was seen is recorded.
+        let warned = limited("limited_warn", policy(ValidationMode::Warn));
+        let rows = collect(warned, SessionContext::new().task_ctx()).await.expect("warn passes the rows");
+        assert_eq!(rows.iter().map(RecordBatch::num_rows).sum::<usize>(), 1);
     }
 
     #[tokio::test]

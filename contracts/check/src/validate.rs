@@ -484,31 +484,39 @@ fn sample_values(batch: &RecordBatch, columns: &[usize], row: usize) -> Result<S
 impl Stream for ValidationStream {
     type Item = Result<RecordBatch>;
 
+    /// Under `enforce` no batch with a failing row is passed on: without
+    /// `collect_all` the first one fails the query; with it, the input is
+    /// drained (passing nothing on, so a `LIMIT` above cannot end the query
+    /// before its failure) to count every violation, then the query fails.
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         if self.done {
             return Poll::Ready(None);
         }
         let this = &mut *self;
-        match futures::ready!(this.input.poll_next_unpin(cx)) {
-            Some(Ok(batch)) => {
-                if let Err(error) = this.take(&batch) {
+        loop {
+            match futures::ready!(this.input.poll_next_unpin(cx)) {
+                Some(Ok(batch)) => {
+                    if let Err(error) = this.take(&batch) {
+                        this.done = true;
+                        return Poll::Ready(Some(Err(error)));
+                    }
+                    if !(this.checks.enforce() && this.any_failing()) {
+                        return Poll::Ready(Some(Ok(batch)));
+                    }
+                    if this.policy().collect_all == Some(true) {
+                        continue;
+                    }
                     this.done = true;
-                    return Poll::Ready(Some(Err(error)));
+                    return Poll::Ready(this.report().map(Err));
                 }
-                let stop_now = this.checks.enforce() && this.policy().collect_all != Some(true) && this.any_failing();
-                if stop_now && let Some(error) = this.report() {
+                Some(Err(error)) => return Poll::Ready(Some(Err(error))),
+                None => {
                     this.done = true;
-                    return Poll::Ready(Some(Err(error)));
+                    if let Err(error) = this.finish() {
+                        return Poll::Ready(Some(Err(error)));
+                    }
+                    return Poll::Ready(this.report().map(Err));
                 }
-                Poll::Ready(Some(Ok(batch)))
-            }
-            Some(Err(error)) => Poll::Ready(Some(Err(error))),
-            None => {
-                this.done = true;
-                if let Err(error) = this.finish() {
-                    return Poll::Ready(Some(Err(error)));
-                }
-                Poll::Ready(this.report().map(Err))
             }
         }
     }
