@@ -159,7 +159,9 @@ pub fn fingerprint<T: Payload>(payload: &T) -> Result<String> {
 pub fn fingerprint_without<T: Payload>(payload: &T, left_out: &[&str]) -> Result<String> {
     let node = Node::of(payload).map_err(|e| Error::Internal(format!("cannot encode {}: {e}", T::NAME)))?;
     let node = match node {
-        Node::Map(entries) => Node::Map(entries.into_iter().filter(|(key, _)| !left_out.contains(&key.as_str())).collect()),
+        Node::Map(entries) => {
+            Node::Map(entries.into_iter().filter(|(key, _)| !left_out.contains(&key.as_str())).collect())
+        }
         other => other,
     };
     Ok(canonical::fingerprint_hex(&canonical_bytes::<T>(node)?))

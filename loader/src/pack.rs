@@ -214,7 +214,8 @@ fn loaded_packs() -> &'static Mutex<HashMap<PathBuf, Arc<Pack>>> {
 /// the manifest is generated from): a pack that says nothing sensible about
 /// itself is refused before its versions are compared.
 fn check_manifest(manifest: &PackManifest) -> std::result::Result<(), String> {
-    let node = Node::of(&PluginManifest::from(manifest.clone())).map_err(|e| format!("its manifest is unreadable: {e}"))?;
+    let payload = PluginManifest::from(manifest.clone());
+    let node = Node::of(&payload).map_err(|e| format!("its manifest is unreadable: {e}"))?;
     decode_node::<PluginManifest>(&node)
         .map(|_| ())
         .map_err(|problems| format!("its manifest breaks schemas/plugin_manifest.json: {problems}"))

@@ -169,7 +169,8 @@ mod tests {
             spec.gate.spec().required_reader_features.as_deref(),
             Some(&["deletionVectors".to_string(), "columnMapping".to_string()][..])
         );
-        assert_eq!(spec.table.storage_options.as_ref().and_then(|o| o.get("aws_region")).map(String::as_str), Some("eu-west-1"));
+        let region = spec.table.storage_options.as_ref().and_then(|o| o.get("aws_region"));
+        assert_eq!(region.map(String::as_str), Some("eu-west-1"));
         assert_eq!(spec.scan.file_column.as_deref(), Some("_file"));
     }
 

@@ -131,7 +131,12 @@ impl Resolver {
 
     /// Resolves `table` under `gate`: the version it names, gated, loaded. A
     /// refusal is an error of kind `protocol_gate`.
-    pub async fn resolve(self: &Arc<Self>, name: &str, table: &TableReference, gate: &ProtocolGate) -> Result<Arc<GatedTable>> {
+    pub async fn resolve(
+        self: &Arc<Self>,
+        name: &str,
+        table: &TableReference,
+        gate: &ProtocolGate,
+    ) -> Result<Arc<GatedTable>> {
         match self.resolution(name, table, gate).await? {
             Resolution::Admitted(table) => Ok(table),
             Resolution::Refused(refusal) => Err(refusal.error()),
@@ -139,14 +144,23 @@ impl Resolver {
     }
 
     /// Like [`resolve`](Self::resolve), with a refusal as a value that keeps the table's schema.
-    pub async fn resolution(self: &Arc<Self>, name: &str, table: &TableReference, gate: &ProtocolGate) -> Result<Resolution> {
+    pub async fn resolution(
+        self: &Arc<Self>,
+        name: &str,
+        table: &TableReference,
+        gate: &ProtocolGate,
+    ) -> Result<Resolution> {
         let this = Arc::clone(self);
         let (name, table, gate) = (name.to_string(), table.clone(), gate.clone());
         self.on_runtime(async move { this.resolve_here(&name, &table, &gate).await }).await
     }
 
     /// Reads and gates the protocol of the version `table` names, loading nothing else.
-    pub async fn check_protocol(self: &Arc<Self>, table: &TableReference, gate: &ProtocolGate) -> Result<ProtocolCheck> {
+    pub async fn check_protocol(
+        self: &Arc<Self>,
+        table: &TableReference,
+        gate: &ProtocolGate,
+    ) -> Result<ProtocolCheck> {
         let this = Arc::clone(self);
         let (table, gate) = (table.clone(), gate.clone());
         self.on_runtime(async move {
@@ -254,7 +268,13 @@ impl Resolver {
     }
 
     /// Loads a version: the latest incrementally from the previous latest, others afresh.
-    async fn load(&self, cache: &TableCache, table: &TableReference, at: VersionSpec, version: u64) -> Result<Arc<EagerSnapshot>> {
+    async fn load(
+        &self,
+        cache: &TableCache,
+        table: &TableReference,
+        at: VersionSpec,
+        version: u64,
+    ) -> Result<Arc<EagerSnapshot>> {
         let failed = |e: deltalake_core::DeltaTableError| {
             Error::Delta(format!("cannot load version {version} of table '{}': {}", table.uri, describe_delta_error(&e)))
         };
@@ -271,7 +291,9 @@ impl Resolver {
 
     fn table_cache(&self, table: &TableReference) -> Result<Arc<TableCache>> {
         let log_store = open_log_store(table)?;
-        let key = CacheKey { url: log_store.root_url().clone(), storage_options: table.storage_options.clone().unwrap_or_default() };
+        // Absent and empty storage options are one key.
+        let storage_options = table.storage_options.clone().unwrap_or_default();
+        let key = CacheKey { url: log_store.root_url().clone(), storage_options };
         let mut tables = self.tables.lock();
         if let Some(cache) = tables.get(&key) {
             return Ok(Arc::clone(cache));

@@ -243,7 +243,8 @@ mod tests {
             dated.version_spec().unwrap(),
             VersionSpec::Timestamp(Utc.with_ymd_and_hms(2024, 1, 2, 0, 0, 0).unwrap())
         );
-        assert_eq!(TableReference::local("/t").at(VersionSpec::Timestamp(ts)).timestamp.as_deref(), Some("2024-01-02T03:04:05Z"));
+        let at_ts = TableReference::local("/t").at(VersionSpec::Timestamp(ts));
+        assert_eq!(at_ts.timestamp.as_deref(), Some("2024-01-02T03:04:05Z"));
         let both = TableReference { version: Some(1), ..dated.clone() };
         assert_eq!(
             both.version_spec().unwrap_err().to_string(),

@@ -48,7 +48,9 @@ impl PhysicalOptimizerRule for ContractRule {
             if let Some(bound) = node.downcast_ref::<ContractBoundExec>() {
                 let binding = Arc::clone(bound.binding());
                 refuse_drift(&binding, check_schema(&binding.table_schema, &binding.contract, Side::Read), "read")?;
-                return match ValidationExec::over(Arc::clone(&node), &binding, "read", &self.cache).map_err(DataFusionError::from)? {
+                let validated = ValidationExec::over(Arc::clone(&node), &binding, "read", &self.cache)
+                    .map_err(DataFusionError::from)?;
+                return match validated {
                     Some(validated) => Ok(Transformed::new(validated, true, TreeNodeRecursion::Jump)),
                     None => Ok(Transformed::no(node)),
                 };
@@ -59,7 +61,9 @@ impl PhysicalOptimizerRule for ContractRule {
                 let binding = Arc::clone(sink.binding());
                 let input = Arc::clone(write.input());
                 refuse_drift(&binding, check_schema(&input.schema(), &binding.contract, Side::Write), "write")?;
-                if let Some(validated) = ValidationExec::over(input, &binding, "write", &self.cache).map_err(DataFusionError::from)? {
+                let validated =
+                    ValidationExec::over(input, &binding, "write", &self.cache).map_err(DataFusionError::from)?;
+                if let Some(validated) = validated {
                     let node = replace_children_if_necessary(node, vec![validated])?;
                     return Ok(Transformed::new(node, true, TreeNodeRecursion::Jump));
                 }
@@ -313,8 +317,8 @@ mod tests {
                 contract: contract(EvolutionPolicy::Relaxed),
                 validation: Some(validation),
             });
-            let scan = MemorySourceConfig::try_new_exec(&[vec![first.clone(), second.clone()]], Arc::clone(&schema), None)
-                .expect("a scan");
+            let partitions = [vec![first.clone(), second.clone()]];
+            let scan = MemorySourceConfig::try_new_exec(&partitions, Arc::clone(&schema), None).expect("a scan");
             let plan = Arc::new(GlobalLimitExec::new(ContractBoundExec::wrap(binding, scan), 0, Some(1)));
             ContractRule::new().optimize(plan, &ConfigOptions::default()).expect("optimized")
         };
@@ -331,7 +335,8 @@ mod tests {
         );
         // Without collect_all the first failing batch fails the query.
         let message = failed(limited("limited_first", policy(ValidationMode::Enforce))).await;
-        assert!(message.contains("constraint 'amount_non_negative' (amount >= 0): 1 of 2 rows checked failing"), "{message}");
+        let first_batch = "constraint 'amount_non_negative' (amount >= 0): 1 of 2 rows checked failing";
+        assert!(message.contains(first_batch), "{message}");
         // Under warn the LIMIT ends the query with its rows, and what was seen is recorded.
         let warned = limited("limited_warn", policy(ValidationMode::Warn));
         let rows = collect(warned, SessionContext::new().task_ctx()).await.expect("warn passes the rows");

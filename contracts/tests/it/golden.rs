@@ -81,7 +81,8 @@ fn schema_defaults_are_left_out_of_the_canonical_form() {
         nullable: false,
         metadata,
     };
-    assert_eq!(codec::fingerprint(&field(Some(Default::default()))).unwrap(), codec::fingerprint(&field(None)).unwrap());
+    let (empty, absent) = (field(Some(Default::default())), field(None));
+    assert_eq!(codec::fingerprint(&empty).unwrap(), codec::fingerprint(&absent).unwrap());
     assert_eq!(
         hex(&codec::canonical_msgpack(&field(Some(Default::default()))).unwrap()),
         "83a46e616d65a26964a47479706581a474797065a5696e743634a86e756c6c61626c65c2"
@@ -89,8 +90,14 @@ fn schema_defaults_are_left_out_of_the_canonical_form() {
     let tagged = field(Some([("k".to_string(), "v".to_string())].into()));
     assert_ne!(codec::fingerprint(&tagged).unwrap(), codec::fingerprint(&field(None)).unwrap());
     // A value other than the default stays: `collect_all: true` is not `false`.
-    let policy =
-        |collect_all| ValidationPolicy { enabled: true, mode: None, sample_limit: None, head: None, tail: None, collect_all };
+    let policy = |collect_all| ValidationPolicy {
+        enabled: true,
+        mode: None,
+        sample_limit: None,
+        head: None,
+        tail: None,
+        collect_all,
+    };
     assert_eq!(codec::fingerprint(&policy(Some(false))).unwrap(), codec::fingerprint(&policy(None)).unwrap());
     assert_ne!(codec::fingerprint(&policy(Some(true))).unwrap(), codec::fingerprint(&policy(None)).unwrap());
 }
