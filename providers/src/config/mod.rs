@@ -14,7 +14,7 @@ use serde_json::Value;
 pub(crate) use decode::{Problems, Table};
 
 use dfpack_contracts::decode::{Decode, Node};
-use dfpack_contracts::{CommitOptions, ContractSpec, FeatureGate, TableReference, ValidationPolicy};
+use dfpack_contracts::{CommitOptions, ContractSpec, DatasetSpec, FeatureGate, TableReference, ValidationPolicy};
 /// How a dataset is scanned: the payload type generated from `schemas/scan_options.json`.
 pub use dfpack_contracts::ScanOptions;
 
@@ -46,23 +46,54 @@ impl Default for PackConfig {
     }
 }
 
+/// A dataset of the config: its name and the schema's `DatasetSpec`, with
+/// the two things resolved from it that every use needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DatasetConfig {
     pub name: String,
-    pub schema: String,
+    /// The dataset as configured: its `[datasets.<name>]` table.
+    pub spec: DatasetSpec,
+    /// Its table: the spec's `table_uri`, `storage_options`, `version` and
+    /// `timestamp` (that in one spelling).
     pub table: TableReference,
+    /// Its gate: the spec's, else the config's default gate.
     pub gate: ProtocolGate,
-    pub scan: ScanOptions,
+}
+
+impl DatasetConfig {
+    /// The catalog schema it is listed in.
+    pub fn schema(&self) -> &str {
+        self.spec.schema.as_deref().unwrap_or(DEFAULT_SCHEMA)
+    }
+
+    pub fn scan(&self) -> ScanOptions {
+        self.spec.scan.clone().unwrap_or_default()
+    }
+
     /// What the dataset must look like; `None`: not contract-bound.
-    pub contract: Option<ContractSpec>,
+    pub fn contract(&self) -> Option<&ContractSpec> {
+        self.spec.contract.as_ref()
+    }
+
     /// How its data is checked against the contract at run time; `None`: not checked.
-    pub validation: Option<ValidationPolicy>,
+    pub fn validation(&self) -> Option<&ValidationPolicy> {
+        self.spec.validation.as_ref()
+    }
+
     /// Create the table from the contract's schema on the first write.
-    pub create_if_missing: bool,
+    pub fn create_if_missing(&self) -> bool {
+        self.spec.create_if_missing.unwrap_or(false)
+    }
+
     /// The partition columns of a table the pack creates, in order.
-    pub partition_columns: Vec<String>,
+    pub fn partition_columns(&self) -> &[String] {
+        self.spec.partition_columns.as_deref().unwrap_or_default()
+    }
+
     /// How writes to the dataset commit (per-write options override these).
-    pub commit: CommitOptions,
+    pub fn commit(&self) -> CommitOptions {
+        self.spec.commit.clone().unwrap_or_default()
+    }
 }
 
 /// When a cached snapshot of a table's latest version is checked for new commits.
@@ -175,16 +206,17 @@ impl PackConfig {
 
         let mut schemas = declared_schemas.clone().unwrap_or_else(|| vec![DEFAULT_SCHEMA.to_string()]);
         for dataset in config.datasets.values() {
-            if schemas.contains(&dataset.schema) {
+            let schema = dataset.schema();
+            if schemas.iter().any(|s| s == schema) {
                 continue;
             }
             if declared_schemas.is_some() {
                 problems.push(
                     &format!("datasets.{}.schema", dataset.name),
-                    format!("'{}' is not one of catalog.schemas ({})", dataset.schema, schemas.join(", ")),
+                    format!("'{schema}' is not one of catalog.schemas ({})", schemas.join(", ")),
                 );
             } else {
-                schemas.push(dataset.schema.clone());
+                schemas.push(schema.to_string());
             }
         }
         config.schemas = schemas;
@@ -193,7 +225,7 @@ impl PackConfig {
 
     /// The datasets of one schema.
     pub fn datasets_in(&self, schema: &str) -> impl Iterator<Item = &DatasetConfig> {
-        self.datasets.values().filter(move |d| d.schema == schema)
+        self.datasets.values().filter(move |d| d.schema() == schema)
     }
 }
 
@@ -232,6 +264,9 @@ fn decode_cache(mut table: Table<'_>, problems: &mut Problems) -> CachePolicy {
     policy
 }
 
+/// Reads a dataset key by key, so that every problem of a file is reported
+/// at once with its path (the nested payloads with their generated decoders),
+/// then holds the whole `DatasetSpec` to its schema.
 fn decode_dataset(
     name: &str,
     mut table: Table<'_>,
@@ -239,8 +274,10 @@ fn decode_dataset(
     problems: &mut Problems,
 ) -> Option<DatasetConfig> {
     let before = problems.len();
-    let schema = table.string("schema", problems).unwrap_or_else(|| DEFAULT_SCHEMA.to_string());
-    if let Err(why) = check_identifier(&schema) {
+    let schema = table.string("schema", problems);
+    if let Some(schema) = &schema
+        && let Err(why) = check_identifier(schema)
+    {
         problems.push(&table.child_path("schema"), why);
     }
     let uri = table.required_string("table_uri", problems);
@@ -249,9 +286,10 @@ fn decode_dataset(
     {
         problems.push(&table.child_path("table_uri"), why);
     }
-    let storage_options = table.string_map("storage_options", problems).unwrap_or_default();
+    let storage_options = table.string_map("storage_options", problems);
     let version = table.integer("version", i64::MAX as u64, problems);
-    let timestamp = table.string("timestamp", problems).and_then(|text| match parse_timestamp(&text) {
+    let timestamp = table.string("timestamp", problems);
+    let at = timestamp.as_deref().and_then(|text| match parse_timestamp(text) {
         Ok(ts) => Some(ts),
         Err(why) => {
             problems.push(&table.child_path("timestamp"), why);
@@ -261,38 +299,37 @@ fn decode_dataset(
     if version.is_some() && timestamp.is_some() {
         problems.push(table.path(), "give either version or timestamp, not both");
     }
-    let gate = match generated::<FeatureGate>(&mut table, "gate", problems) {
-        Some(gate) => ProtocolGate::from(gate),
-        None => default_gate.clone(),
+    let spec = DatasetSpec {
+        schema,
+        table_uri: uri.unwrap_or_default(),
+        storage_options,
+        version,
+        timestamp,
+        gate: generated(&mut table, "gate", problems),
+        scan: generated(&mut table, "scan", problems),
+        contract: generated(&mut table, "contract", problems),
+        validation: generated(&mut table, "validation", problems),
+        create_if_missing: table.bool("create_if_missing", problems),
+        partition_columns: table.strings("partition_columns", problems),
+        commit: generated(&mut table, "commit", problems),
     };
-    let scan: ScanOptions = generated(&mut table, "scan", problems).unwrap_or_default();
-    let contract: Option<ContractSpec> = generated(&mut table, "contract", problems);
-    let validation: Option<ValidationPolicy> = generated(&mut table, "validation", problems);
-    let create_if_missing = table.bool("create_if_missing", problems).unwrap_or(false);
-    let partition_columns = table.strings("partition_columns", problems).unwrap_or_default();
-    let commit: CommitOptions = generated(&mut table, "commit", problems).unwrap_or_default();
-    check_contract_use(&table, contract.as_ref(), validation.as_ref(), create_if_missing, &partition_columns, problems);
+    check_contract_use(&table, &spec, problems);
+    let path = table.path().to_string();
     table.finish(problems);
     if problems.len() != before {
         return None;
     }
-    Some(DatasetConfig {
-        name: name.to_string(),
-        schema,
-        table: TableReference {
-            uri: uri?,
-            storage_options: (!storage_options.is_empty()).then_some(storage_options),
-            version,
-            timestamp: timestamp.map(format_timestamp),
-        },
-        gate,
-        scan,
-        contract,
-        validation,
-        create_if_missing,
-        partition_columns,
-        commit,
-    })
+    // What reading key by key does not check (unique partition columns, ...).
+    let as_written = serde_json::to_value(&spec).map_err(|e| problems.push(&path, e.to_string())).ok()?;
+    decode_generated::<DatasetSpec>(&as_written, &path, problems)?;
+    let reference = TableReference {
+        uri: spec.table_uri.clone(),
+        storage_options: spec.storage_options.clone().filter(|options| !options.is_empty()),
+        version: spec.version,
+        timestamp: at.map(format_timestamp),
+    };
+    let gate = spec.gate.clone().map_or_else(|| default_gate.clone(), ProtocolGate::from);
+    Some(DatasetConfig { name: name.to_string(), spec, table: reference, gate })
 }
 
 /// Decodes `key` with the decoder generated from its JSON Schema, reporting
@@ -324,14 +361,10 @@ pub(crate) fn decode_generated<T: Decode>(value: &Value, path: &str, problems: &
 
 /// What only makes sense together: validation and partition columns need a
 /// contract to refer to, and a created table takes the contract's schema.
-fn check_contract_use(
-    table: &Table<'_>,
-    contract: Option<&ContractSpec>,
-    validation: Option<&ValidationPolicy>,
-    create_if_missing: bool,
-    partition_columns: &[String],
-    problems: &mut Problems,
-) {
+fn check_contract_use(table: &Table<'_>, spec: &DatasetSpec, problems: &mut Problems) {
+    let (contract, validation) = (spec.contract.as_ref(), spec.validation.as_ref());
+    let create_if_missing = spec.create_if_missing.unwrap_or(false);
+    let partition_columns = spec.partition_columns.as_deref().unwrap_or_default();
     if contract.is_none() {
         if validation.is_some_and(|policy| policy.enabled) {
             problems.push(&table.child_path("validation"), "needs a contract: validation checks data against it");

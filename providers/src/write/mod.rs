@@ -60,11 +60,11 @@ impl WriteSpec {
             name: dataset.name.clone(),
             table: dataset.table.clone(),
             gate: dataset.gate.clone(),
-            commit: dataset.commit.clone(),
-            contract: dataset.contract.clone(),
-            validation: dataset.validation.clone(),
-            partition_columns: dataset.partition_columns.clone(),
-            file_column: dataset.scan.file_column.clone(),
+            commit: dataset.commit(),
+            contract: dataset.contract().cloned(),
+            validation: dataset.validation().cloned(),
+            partition_columns: dataset.partition_columns().to_vec(),
+            file_column: dataset.scan().file_column,
         }
     }
 

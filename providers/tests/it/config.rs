@@ -162,14 +162,14 @@ fn toml_and_json_decode_to_the_same_config() {
     assert_eq!(toml.schemas, ["default", "sales"]);
     assert_eq!(toml.cache, CachePolicy::MaxStaleness(Duration::from_secs(30)));
     let events = &toml.datasets["events"];
-    assert_eq!(events.schema, "default");
+    assert_eq!(events.schema(), "default");
     assert_eq!(
         events.table,
         TableReference::local("/data/events").at(VersionSpec::Timestamp(Utc.with_ymd_and_hms(2024, 1, 2, 3, 4, 5).unwrap()))
     );
     assert_eq!(events.gate.spec().min_reader_version, Some(1), "the top-level gate is the default");
     let orders = &toml.datasets["orders"];
-    assert_eq!(orders.schema, "sales");
+    assert_eq!(orders.schema(), "sales");
     assert_eq!(orders.table.version_spec().unwrap(), VersionSpec::Version(7));
     assert_eq!(
         orders.table.storage_options,
@@ -179,7 +179,7 @@ fn toml_and_json_decode_to_the_same_config() {
     assert_eq!(orders.gate.spec().min_reader_version, None, "a dataset's gate replaces the default");
     assert_eq!(orders.gate.support().reader_features.map(|f| f.len()), Some(2));
     assert_eq!(
-        orders.scan,
+        orders.scan(),
         ScanOptions { file_column: Some("_file".into()), parquet_pushdown: Some(true), wrap_partition_values: None }
     );
     assert_eq!(toml.datasets_in("sales").map(|d| d.name.as_str()).collect::<Vec<_>>(), ["orders"]);
@@ -221,18 +221,32 @@ schema.fields = [
 fn a_contract_bound_dataset_decodes_into_the_generated_payload_types() {
     let config = PackConfig::parse(CONTRACT_BOUND, ConfigFormat::Toml).expect("a valid contract-bound dataset");
     let orders = &config.datasets["orders"];
-    let contract = orders.contract.as_ref().expect("a contract");
+    let contract = orders.contract().expect("a contract");
     assert_eq!(contract.evolution, dfpack_contracts::EvolutionPolicy::Additive);
     let names: Vec<&str> = contract.schema.fields.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["id", "country"]);
-    let validation = orders.validation.as_ref().expect("a validation policy");
+    let validation = orders.validation().expect("a validation policy");
     assert_eq!((validation.enabled, validation.mode, validation.head), (true, Some(dfpack_contracts::ValidationMode::Warn), Some(100)));
-    assert!(orders.create_if_missing);
-    assert_eq!(orders.partition_columns, ["country"]);
-    let commit = &orders.commit;
+    assert!(orders.create_if_missing());
+    assert_eq!(orders.partition_columns(), ["country"]);
+    let commit = orders.commit();
     assert_eq!(commit.app_transaction, Some(dfpack_contracts::AppTransaction { app_id: "etl".into(), version: 7 }));
     assert_eq!(commit.max_retries, Some(3));
     assert_eq!(commit.metadata.as_ref().map(|m| m["job"].as_str()), Some("nightly"));
+}
+
+/// The dataset is held to the whole DatasetSpec schema, with its config path:
+/// also what reading key by key does not check (a repeated partition column).
+#[test]
+fn a_dataset_breaking_its_schema_elsewhere_is_refused_with_its_path() {
+    let config = PackConfig::parse(CONTRACT_BOUND, ConfigFormat::Toml).expect("valid");
+    let orders = &config.datasets["orders"];
+    assert_eq!(orders.spec.table_uri, "/data/orders");
+    assert_eq!(orders.table, TableReference::local("/data/orders"));
+    let repeated = CONTRACT_BOUND.replace(r#"partition_columns = ["country"]"#, r#"partition_columns = ["country", "country"]"#);
+    let message = PackConfig::parse(&repeated, ConfigFormat::Toml).expect_err("a repeated column").to_string();
+    assert!(message.contains("1 error, nothing was registered"), "{message}");
+    assert!(message.contains("\n  datasets.orders.partition_columns[1]: "), "{message}");
 }
 
 /// Problems inside generated payloads carry their full config path, next to
