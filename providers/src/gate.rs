@@ -128,8 +128,11 @@ impl Default for ProtocolGate {
 }
 
 impl From<FeatureGate> for ProtocolGate {
+    /// An empty list of required features is no requirement, as an absent one.
     fn from(mut gate: FeatureGate) -> Self {
         gate.support = Some(filled_support(gate.support.take()));
+        gate.required_reader_features = gate.required_reader_features.filter(|features| !features.is_empty());
+        gate.required_writer_features = gate.required_writer_features.filter(|features| !features.is_empty());
         ProtocolGate { gate }
     }
 }
@@ -320,6 +323,8 @@ mod tests {
         let pack = ProtocolGate::default();
         assert_eq!(pack.support(), pack_support());
         assert_eq!(ProtocolGate::from(FeatureGate { support: Some(pack_support()), ..Default::default() }), pack);
+        let empty = FeatureGate { required_reader_features: Some(vec![]), ..Default::default() };
+        assert_eq!(ProtocolGate::from(empty), pack, "no required features is no requirement");
         let narrow = ProtocolGate::from(FeatureGate {
             support: Some(ProtocolSupport {
                 max_reader_version: Some(2),
