@@ -837,6 +837,36 @@ mod tests {
     }
 
     #[test]
+    fn defaults_are_values_of_optional_properties() {
+        let props = |properties: &str, required: &str| {
+            file(
+                "d.json",
+                &format!(r#""type": "object", "additionalProperties": false, "required": [{required}], "properties": {{{properties}}}"#),
+            )
+        };
+        let model = read(&[props(
+            r#""m": {"description": "m", "type": "object", "additionalProperties": {"type": "string"}, "default": {}},
+               "f": {"description": "f", "type": "boolean", "default": false},
+               "n": {"description": "n", "type": "integer", "format": "uint8", "default": 3}"#,
+            "",
+        )])
+        .expect("valid defaults");
+        let TypeKind::Struct(def) = &model.types[0].kind else { panic!("a struct") };
+        let defaults: Vec<_> = def.fields.iter().map(|f| f.default.clone()).collect();
+        assert_eq!(
+            defaults,
+            [Some(DefaultValue::EmptyMap), Some(DefaultValue::Bool(false)), Some(DefaultValue::Integer(3))]
+        );
+
+        let required = props(r#""f": {"description": "f", "type": "boolean", "default": false}"#, r#""f""#);
+        assert_eq!(error_of(&[required]), "d.json#/properties/f: a required property has no default");
+        let full = props(r#""l": {"description": "l", "type": "array", "items": {"type": "string"}, "default": ["x"]}"#, "");
+        assert_eq!(error_of(&[full]), "d.json#/properties/l: an object or array default must be empty ({} or [])");
+        let wrong = props(r#""n": {"description": "n", "type": "integer", "format": "uint8", "default": 300}"#, "");
+        assert_eq!(error_of(&[wrong]), "d.json#/properties/n: the default is not a value of the property's type");
+    }
+
+    #[test]
     fn anything_outside_the_subset_is_refused_by_name() {
         let open = file("open.json", r#""type": "object", "properties": {}"#);
         assert_eq!(error_of(&[open]), r#"open.json: an object must say "additionalProperties": false"#);
