@@ -11,6 +11,8 @@
 
 pub mod bound_kernel;
 pub mod export;
+#[rustfmt::skip]
+mod generated_manifest;
 pub mod guard;
 pub mod introspection;
 pub mod kernel;

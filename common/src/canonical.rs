@@ -2,9 +2,10 @@
 //! taken of it: the pack's single hashing module.
 //!
 //! Everything the pack fingerprints or keys a cache by goes through here:
-//! Arrow values (`dfpack-udfs`' `canonical` encoder, which `canonical_fingerprint`,
-//! `msgpack_encode` and the Delta snapshot identity use) and contract payloads
-//! (`dfpack-contracts`' canonical encoding). Each caller maps its own values onto
+//! Arrow values (`dfpack-udfs`' `canonical` encoder, which `canonical_fingerprint`
+//! and `msgpack_encode` use) and contract payloads (`dfpack-contracts`' canonical
+//! encoding, which config and contract fingerprints, the rule's cache of compiled
+//! checks and the Delta snapshot identity use). Each caller maps its own values onto
 //! MessagePack items; the bytes of every item, the order of map entries and the
 //! digest are decided here, once.
 //!

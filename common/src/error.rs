@@ -127,6 +127,16 @@ impl Error {
             Error::Panic { .. } | Error::Internal(_) => ErrorKind::Internal,
         }
     }
+
+    /// The message without its kind tag: for a message nested in another
+    /// error that carries its own.
+    pub fn untagged(&self) -> String {
+        let message = self.to_string();
+        match message.strip_prefix(&self.kind().tag()) {
+            Some(rest) => rest.trim_start().to_string(),
+            None => message,
+        }
+    }
 }
 
 impl Error {
@@ -183,6 +193,12 @@ mod tests {
         assert_eq!(rebuilt.kind(), ErrorKind::ProtocolGate);
         assert_eq!(rebuilt.to_string(), original.to_string());
         assert_eq!(Error::from_message("no tag").to_string(), "[dfpack:internal] no tag");
+    }
+
+    #[test]
+    fn untagged_drops_only_the_kind_tag() {
+        assert_eq!(Error::Config("bad key".into()).untagged(), "bad key");
+        assert_eq!(Error::Panic { context: "f".into(), message: "boom".into() }.untagged(), "panic in f: boom");
     }
 
     #[test]

@@ -19,9 +19,12 @@
 //! the one `canonical_fingerprint` uses for Arrow values): objects are maps
 //! with their entries sorted by the bytes of their encoded keys, integers in
 //! their shortest form, strings with their shortest header; absent optional
-//! properties are left out (not written as nil). So a payload and the Arrow
-//! struct of the same values encode alike, and the order properties were
-//! written in never matters. [`fingerprint`] is the BLAKE3-256 hex of those bytes.
+//! properties are left out (not written as nil), and so are optional
+//! properties holding their schema's `default`, which mean what absence means
+//! ([`defaults`](crate::defaults): `metadata: {}` and no `metadata` are one
+//! value). So a payload and the Arrow struct of the same values encode alike
+//! (defaults aside), and the order properties were written in never matters.
+//! [`fingerprint`] is the BLAKE3-256 hex of those bytes.
 
 use std::io::Cursor;
 
@@ -131,7 +134,13 @@ pub fn to_msgpack<T: Payload>(payload: &T) -> Result<Vec<u8>> {
 
 /// The payload's canonical MessagePack form (see the module docs).
 pub fn canonical_msgpack<T: Payload>(payload: &T) -> Result<Vec<u8>> {
-    let node = payload_node(payload)?;
+    canonical_bytes::<T>(payload_node(payload)?)
+}
+
+/// The canonical form of a payload's node: the one path every canonical
+/// encoding and fingerprint takes.
+fn canonical_bytes<T: Payload>(mut node: Node) -> Result<Vec<u8>> {
+    T::omit_defaults(&mut node);
     let mut out = Vec::new();
     write_canonical(&node, &mut out)
         .map_err(|e| Error::Config(format!("cannot encode {} canonically: {e}", T::NAME)))?;
@@ -142,6 +151,20 @@ pub fn canonical_msgpack<T: Payload>(payload: &T) -> Result<Vec<u8>> {
 /// hex characters, as `canonical_fingerprint` computes for Arrow values.
 pub fn fingerprint<T: Payload>(payload: &T) -> Result<String> {
     Ok(canonical::fingerprint_hex(&canonical_msgpack(payload)?))
+}
+
+/// The fingerprint of a payload with some of its top-level properties left
+/// out: for a payload that carries its own fingerprint, or values outside its
+/// identity. The payload must be valid apart from those properties' values.
+pub fn fingerprint_without<T: Payload>(payload: &T, left_out: &[&str]) -> Result<String> {
+    let node = Node::of(payload).map_err(|e| Error::Internal(format!("cannot encode {}: {e}", T::NAME)))?;
+    let node = match node {
+        Node::Map(entries) => {
+            Node::Map(entries.into_iter().filter(|(key, _)| !left_out.contains(&key.as_str())).collect())
+        }
+        other => other,
+    };
+    Ok(canonical::fingerprint_hex(&canonical_bytes::<T>(node)?))
 }
 
 /// Why a node has no canonical form.

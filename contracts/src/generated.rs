@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::Payload;
 use crate::decode::{self, Decode, Node, Object, Path, Problems};
+use crate::defaults::{self, OmitDefaults};
 
 /// A Delta application transaction (`txn` action): the version of an application's progress,
 /// committed atomically with the data so a retried write can tell it already landed (idempotent
@@ -38,6 +39,10 @@ impl<'de> Deserialize<'de> for AppTransaction {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         decode::deserialize_strict(deserializer)
     }
+}
+
+impl OmitDefaults for AppTransaction {
+    fn omit_defaults(_node: &mut Node) {}
 }
 
 impl Payload for AppTransaction {
@@ -485,6 +490,34 @@ impl<'de> Deserialize<'de> for ArrowType {
     }
 }
 
+impl OmitDefaults for ArrowType {
+    fn omit_defaults(node: &mut Node) {
+        let Node::Map(entries) = node else { return };
+        match defaults::tag(entries, "type").as_deref() {
+            Some("list") => {
+                defaults::nested(entries, "field", FieldSpec::omit_defaults);
+            }
+            Some("large_list") => {
+                defaults::nested(entries, "field", FieldSpec::omit_defaults);
+            }
+            Some("fixed_size_list") => {
+                defaults::nested(entries, "field", FieldSpec::omit_defaults);
+            }
+            Some("map") => {
+                defaults::nested(entries, "key", FieldSpec::omit_defaults);
+                defaults::nested(entries, "value", FieldSpec::omit_defaults);
+            }
+            Some("struct") => {
+                defaults::nested_items(entries, "fields", FieldSpec::omit_defaults);
+            }
+            Some("dictionary") => {
+                defaults::nested(entries, "value", ArrowType::omit_defaults);
+            }
+            _ => {}
+        }
+    }
+}
+
 impl Payload for ArrowType {
     const NAME: &'static str = "ArrowType";
     const SCHEMA_ID: &'static str = "https://dfpack.dev/schemas/arrow_type.json";
@@ -589,6 +622,10 @@ impl<'de> Deserialize<'de> for DictionaryKeyType {
     }
 }
 
+impl OmitDefaults for DictionaryKeyType {
+    fn omit_defaults(_node: &mut Node) {}
+}
+
 /// The unit of a timestamp or a duration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum TimeUnit {
@@ -634,6 +671,10 @@ impl<'de> Deserialize<'de> for TimeUnit {
     }
 }
 
+impl OmitDefaults for TimeUnit {
+    fn omit_defaults(_node: &mut Node) {}
+}
+
 /// The unit of a 32-bit time of day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Time32Unit {
@@ -671,6 +712,10 @@ impl<'de> Deserialize<'de> for Time32Unit {
     }
 }
 
+impl OmitDefaults for Time32Unit {
+    fn omit_defaults(_node: &mut Node) {}
+}
+
 /// The unit of a 64-bit time of day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Time64Unit {
@@ -706,6 +751,10 @@ impl<'de> Deserialize<'de> for Time64Unit {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         decode::deserialize_strict(deserializer)
     }
+}
+
+impl OmitDefaults for Time64Unit {
+    fn omit_defaults(_node: &mut Node) {}
 }
 
 /// What an interval counts: months (`year_month`), days and milliseconds (`day_time`), or months,
@@ -750,6 +799,10 @@ impl<'de> Deserialize<'de> for IntervalUnit {
     }
 }
 
+impl OmitDefaults for IntervalUnit {
+    fn omit_defaults(_node: &mut Node) {}
+}
+
 /// How a write commits to a Delta table.
 ///
 /// Schema: `https://dfpack.dev/schemas/commit_options.json`.
@@ -782,6 +835,13 @@ impl Decode for CommitOptions {
 impl<'de> Deserialize<'de> for CommitOptions {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         decode::deserialize_strict(deserializer)
+    }
+}
+
+impl OmitDefaults for CommitOptions {
+    fn omit_defaults(node: &mut Node) {
+        let Node::Map(entries) = node else { return };
+        defaults::omit(entries, "metadata", &Node::Map(Vec::new()));
     }
 }
 
@@ -825,6 +885,14 @@ impl Decode for ContractSpec {
 impl<'de> Deserialize<'de> for ContractSpec {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         decode::deserialize_strict(deserializer)
+    }
+}
+
+impl OmitDefaults for ContractSpec {
+    fn omit_defaults(node: &mut Node) {
+        let Node::Map(entries) = node else { return };
+        defaults::nested(entries, "schema", TableSchemaSpec::omit_defaults);
+        defaults::omit(entries, "check_constraints", &Node::Array(Vec::new()));
     }
 }
 
@@ -877,6 +945,10 @@ impl<'de> Deserialize<'de> for EvolutionPolicy {
     }
 }
 
+impl OmitDefaults for EvolutionPolicy {
+    fn omit_defaults(_node: &mut Node) {}
+}
+
 /// A named row-level condition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckConstraint {
@@ -902,6 +974,10 @@ impl<'de> Deserialize<'de> for CheckConstraint {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         decode::deserialize_strict(deserializer)
     }
+}
+
+impl OmitDefaults for CheckConstraint {
+    fn omit_defaults(_node: &mut Node) {}
 }
 
 /// A Delta dataset of the pack's catalog: where its table is and which version, the protocol gate
@@ -1011,6 +1087,20 @@ impl<'de> Deserialize<'de> for DatasetSpec {
     }
 }
 
+impl OmitDefaults for DatasetSpec {
+    fn omit_defaults(node: &mut Node) {
+        let Node::Map(entries) = node else { return };
+        defaults::omit(entries, "schema", &Node::String("default".to_string()));
+        defaults::omit(entries, "storage_options", &Node::Map(Vec::new()));
+        defaults::nested(entries, "gate", FeatureGate::omit_defaults);
+        defaults::nested(entries, "contract", ContractSpec::omit_defaults);
+        defaults::nested(entries, "validation", ValidationPolicy::omit_defaults);
+        defaults::omit(entries, "create_if_missing", &Node::Bool(false));
+        defaults::omit(entries, "partition_columns", &Node::Array(Vec::new()));
+        defaults::nested(entries, "commit", CommitOptions::omit_defaults);
+    }
+}
+
 impl Payload for DatasetSpec {
     const NAME: &'static str = "DatasetSpec";
     const SCHEMA_ID: &'static str = "https://dfpack.dev/schemas/dataset_spec.json";
@@ -1094,6 +1184,14 @@ impl<'de> Deserialize<'de> for FeatureGate {
     }
 }
 
+impl OmitDefaults for FeatureGate {
+    fn omit_defaults(node: &mut Node) {
+        let Node::Map(entries) = node else { return };
+        defaults::omit(entries, "required_reader_features", &Node::Array(Vec::new()));
+        defaults::omit(entries, "required_writer_features", &Node::Array(Vec::new()));
+    }
+}
+
 impl Payload for FeatureGate {
     const NAME: &'static str = "FeatureGate";
     const SCHEMA_ID: &'static str = "https://dfpack.dev/schemas/feature_gate.json";
@@ -1132,6 +1230,14 @@ impl Decode for FieldSpec {
 impl<'de> Deserialize<'de> for FieldSpec {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         decode::deserialize_strict(deserializer)
+    }
+}
+
+impl OmitDefaults for FieldSpec {
+    fn omit_defaults(node: &mut Node) {
+        let Node::Map(entries) = node else { return };
+        defaults::nested(entries, "type", ArrowType::omit_defaults);
+        defaults::omit(entries, "metadata", &Node::Map(Vec::new()));
     }
 }
 
@@ -1215,6 +1321,10 @@ impl<'de> Deserialize<'de> for PluginManifest {
     }
 }
 
+impl OmitDefaults for PluginManifest {
+    fn omit_defaults(_node: &mut Node) {}
+}
+
 impl Payload for PluginManifest {
     const NAME: &'static str = "PluginManifest";
     const SCHEMA_ID: &'static str = "https://dfpack.dev/schemas/plugin_manifest.json";
@@ -1244,6 +1354,10 @@ impl<'de> Deserialize<'de> for ExportEntry {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         decode::deserialize_strict(deserializer)
     }
+}
+
+impl OmitDefaults for ExportEntry {
+    fn omit_defaults(_node: &mut Node) {}
 }
 
 /// The kind of an exported component: a scalar function (`scalar`) or a table function (`table`).
@@ -1282,6 +1396,10 @@ impl<'de> Deserialize<'de> for ExportKind {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         decode::deserialize_strict(deserializer)
     }
+}
+
+impl OmitDefaults for ExportKind {
+    fn omit_defaults(_node: &mut Node) {}
 }
 
 /// The Delta protocol a reader or writer honours: a table that needs a newer version or a feature
@@ -1345,6 +1463,10 @@ impl<'de> Deserialize<'de> for ProtocolSupport {
     }
 }
 
+impl OmitDefaults for ProtocolSupport {
+    fn omit_defaults(_node: &mut Node) {}
+}
+
 impl Payload for ProtocolSupport {
     const NAME: &'static str = "ProtocolSupport";
     const SCHEMA_ID: &'static str = "https://dfpack.dev/schemas/protocol_support.json";
@@ -1386,6 +1508,10 @@ impl<'de> Deserialize<'de> for ScanOptions {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         decode::deserialize_strict(deserializer)
     }
+}
+
+impl OmitDefaults for ScanOptions {
+    fn omit_defaults(_node: &mut Node) {}
 }
 
 impl Payload for ScanOptions {
@@ -1502,6 +1628,13 @@ impl<'de> Deserialize<'de> for SnapshotInfo {
     }
 }
 
+impl OmitDefaults for SnapshotInfo {
+    fn omit_defaults(node: &mut Node) {
+        let Node::Map(entries) = node else { return };
+        defaults::nested(entries, "schema", TableSchemaSpec::omit_defaults);
+    }
+}
+
 impl Payload for SnapshotInfo {
     const NAME: &'static str = "SnapshotInfo";
     const SCHEMA_ID: &'static str = "https://dfpack.dev/schemas/snapshot_info.json";
@@ -1549,6 +1682,13 @@ impl<'de> Deserialize<'de> for TableReference {
     }
 }
 
+impl OmitDefaults for TableReference {
+    fn omit_defaults(node: &mut Node) {
+        let Node::Map(entries) = node else { return };
+        defaults::omit(entries, "storage_options", &Node::Map(Vec::new()));
+    }
+}
+
 impl Payload for TableReference {
     const NAME: &'static str = "TableReference";
     const SCHEMA_ID: &'static str = "https://dfpack.dev/schemas/table_reference.json";
@@ -1581,6 +1721,14 @@ impl Decode for TableSchemaSpec {
 impl<'de> Deserialize<'de> for TableSchemaSpec {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         decode::deserialize_strict(deserializer)
+    }
+}
+
+impl OmitDefaults for TableSchemaSpec {
+    fn omit_defaults(node: &mut Node) {
+        let Node::Map(entries) = node else { return };
+        defaults::nested_items(entries, "fields", FieldSpec::omit_defaults);
+        defaults::omit(entries, "metadata", &Node::Map(Vec::new()));
     }
 }
 
@@ -1644,6 +1792,14 @@ impl<'de> Deserialize<'de> for ValidationPolicy {
     }
 }
 
+impl OmitDefaults for ValidationPolicy {
+    fn omit_defaults(node: &mut Node) {
+        let Node::Map(entries) = node else { return };
+        defaults::omit(entries, "mode", &Node::String("enforce".to_string()));
+        defaults::omit(entries, "collect_all", &Node::Bool(false));
+    }
+}
+
 impl Payload for ValidationPolicy {
     const NAME: &'static str = "ValidationPolicy";
     const SCHEMA_ID: &'static str = "https://dfpack.dev/schemas/validation_policy.json";
@@ -1686,6 +1842,10 @@ impl<'de> Deserialize<'de> for ValidationMode {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         decode::deserialize_strict(deserializer)
     }
+}
+
+impl OmitDefaults for ValidationMode {
+    fn omit_defaults(_node: &mut Node) {}
 }
 
 /// The `$id` of every schema file, one per payload type, in file name order.

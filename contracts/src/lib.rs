@@ -31,14 +31,16 @@
 pub mod arrow_ir;
 pub mod codec;
 pub mod decode;
+pub mod defaults;
 #[rustfmt::skip]
 pub mod generated;
+mod snapshot;
 
 pub use generated::*;
 
 /// A payload type: the root type of one schema file. Its `Deserialize` is
 /// the strict [`decode::Decode`].
-pub trait Payload: decode::Decode + serde::Serialize + serde::de::DeserializeOwned {
+pub trait Payload: decode::Decode + defaults::OmitDefaults + serde::Serialize + serde::de::DeserializeOwned {
     /// The type's name (the schema's `title`), used in error messages.
     const NAME: &'static str;
     /// The schema's `$id`.

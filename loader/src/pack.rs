@@ -9,6 +9,8 @@ use dfpack_abi::kernel::FFI_ScalarKernel;
 use dfpack_abi::manifest::BuildVersions;
 use dfpack_abi::{CatalogHandle, ExportKind, LogicalCodecHandle, PackManifest, PackModuleRef};
 use dfpack_common::{Error, Result};
+use dfpack_contracts::PluginManifest;
+use dfpack_contracts::decode::{Node, decode_node};
 use datafusion::arrow::datatypes::FieldRef;
 use datafusion::error::DataFusionError;
 use datafusion_ffi::physical_optimizer::FFI_PhysicalOptimizerRule;
@@ -71,6 +73,7 @@ impl Pack {
             .init_root_module::<PackModuleRef>()
             .map_err(|error| refuse(describe_header_error(error)))?;
         let manifest = module.manifest()().into_result().map_err(|reason| refuse(reason.into()))?;
+        check_manifest(&manifest).map_err(refuse)?;
 
         let problems = incompatibilities(&BuildVersions::of(&manifest), &BuildVersions::current());
         if !problems.is_empty() {
@@ -83,6 +86,11 @@ impl Pack {
             )));
         }
         Ok(Pack { path, manifest, module })
+    }
+
+    /// The manifest as the schema's payload type.
+    pub fn manifest_payload(&self) -> PluginManifest {
+        PluginManifest::from(self.manifest.clone())
     }
 
     pub fn path(&self) -> &Path {
@@ -200,6 +208,17 @@ impl Pack {
 fn loaded_packs() -> &'static Mutex<HashMap<PathBuf, Arc<Pack>>> {
     static LOADED: OnceLock<Mutex<HashMap<PathBuf, Arc<Pack>>>> = OnceLock::new();
     LOADED.get_or_init(Default::default)
+}
+
+/// A pack's manifest must be a valid `PluginManifest` payload (the schema
+/// the manifest is generated from): a pack that says nothing sensible about
+/// itself is refused before its versions are compared.
+fn check_manifest(manifest: &PackManifest) -> std::result::Result<(), String> {
+    let payload = PluginManifest::from(manifest.clone());
+    let node = Node::of(&payload).map_err(|e| format!("its manifest is unreadable: {e}"))?;
+    decode_node::<PluginManifest>(&node)
+        .map(|_| ())
+        .map_err(|problems| format!("its manifest breaks schemas/plugin_manifest.json: {problems}"))
 }
 
 fn describe_open_error(error: LibraryError) -> String {

@@ -91,16 +91,16 @@ impl SchemaProvider for DeltaSchema {
             let resolution = match resolver.resolution(name, &dataset.table, &dataset.gate).await {
                 Ok(resolution) => resolution,
                 // Not created yet: its first write creates it.
-                Err(_) if dataset.create_if_missing && !self.exists(dataset).await? => {
+                Err(_) if dataset.create_if_missing() && !self.exists(dataset).await? => {
                     return Ok(Some(Arc::new(PendingTable::new(writes, Arc::clone(resolver))?)));
                 }
                 Err(e) => return Err(e.into()),
             };
             let provider: Arc<dyn TableProvider> = match resolution {
                 Resolution::Admitted(table) => Arc::new(
-                    DeltaTableProvider::new(table, &dataset.scan, Arc::clone(resolver), Arc::clone(&self.env.scans))?
+                    DeltaTableProvider::new(table, &dataset.scan(), Arc::clone(resolver), Arc::clone(&self.env.scans))?
                         .with_writes(writes)
-                    .with_contract(dataset.contract.clone(), dataset.validation.clone())?,
+                    .with_contract(dataset.contract().cloned(), dataset.validation().cloned())?,
                 ),
                 // Still listed and described; any read fails with the gate's message.
                 Resolution::Refused(refusal) => RefusedTable::new(refusal),

@@ -27,7 +27,7 @@ impl ContractRegistry {
     /// Adds the contract-bound datasets of `config`, read through `env`.
     pub fn register(&self, config: &PackConfig, env: &Arc<DeltaEnv>) {
         let mut datasets = self.datasets.write();
-        for dataset in config.datasets.values().filter(|d| d.contract.is_some()) {
+        for dataset in config.datasets.values().filter(|d| d.contract().is_some()) {
             datasets.insert(dataset.name.clone(), BoundDataset { config: dataset.clone(), env: Arc::clone(env) });
         }
     }
@@ -152,8 +152,8 @@ mod tests {
         let example = &readme[start..start + readme[start..].find("```").expect("the example's end")];
         let config = crate::PackConfig::parse_text(example).unwrap_or_else(|e| panic!("{e}\n{example}"));
         let orders = &config.datasets["orders"];
-        let contract = orders.contract.as_ref().expect("a contract");
+        let contract = orders.contract().expect("a contract");
         assert_eq!((contract.schema.fields.len(), contract.evolution.as_str()), (2, "additive"));
-        assert!(orders.validation.as_ref().is_some_and(|v| v.enabled));
+        assert!(orders.validation().is_some_and(|v| v.enabled));
     }
 }

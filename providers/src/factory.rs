@@ -14,11 +14,12 @@ use datafusion::catalog::{Session, TableProvider, TableProviderFactory};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::CreateExternalTable;
 use dfpack_common::Error;
+use dfpack_contracts::{FeatureGate, TableReference};
 
-use crate::config::{ScanOptions, parse_timestamp};
+use crate::config::ScanOptions;
 use crate::gate::ProtocolGate;
 use crate::live::{LiveDeltaTable, TableSpec};
-use crate::table::{TableRef, VersionSpec};
+use crate::table::{TableReferenceExt, VersionSpec, parse_timestamp};
 use crate::DeltaEnv;
 
 /// The `STORED AS` name this factory is registered under.
@@ -58,7 +59,7 @@ pub fn spec_from_options(
     options: &std::collections::HashMap<String, String>,
 ) -> dfpack_common::Result<TableSpec> {
     let mut problems = Vec::new();
-    let mut gate = ProtocolGate::default();
+    let mut gate = FeatureGate::default();
     let mut scan = ScanOptions::default();
     let mut storage_options = BTreeMap::new();
     let (mut version, mut timestamp) = (None, None);
@@ -83,15 +84,15 @@ pub fn spec_from_options(
                 Err(why) => problems.push(problem(why)),
             },
             "min_reader_version" => match value.parse::<i32>() {
-                Ok(v @ 1..=3) => gate.requirements.min_reader_version = Some(v),
+                Ok(v @ 1..=3) => gate.min_reader_version = Some(v),
                 _ => problems.push(problem(format!("expected 1, 2 or 3, found '{value}'"))),
             },
             "min_writer_version" => match value.parse::<i32>() {
-                Ok(v @ 1..=7) => gate.requirements.min_writer_version = Some(v),
+                Ok(v @ 1..=7) => gate.min_writer_version = Some(v),
                 _ => problems.push(problem(format!("expected 1 to 7, found '{value}'"))),
             },
-            "required_reader_features" => gate.requirements.required_reader_features = features(value),
-            "required_writer_features" => gate.requirements.required_writer_features = features(value),
+            "required_reader_features" => gate.required_reader_features = Some(features(value)),
+            "required_writer_features" => gate.required_writer_features = Some(features(value)),
             "file_column" => scan.file_column = Some(value.clone()),
             "parquet_pushdown" | "wrap_partition_values" => {
                 let flag = match value.to_ascii_lowercase().as_str() {
@@ -133,8 +134,11 @@ pub fn spec_from_options(
     if !problems.is_empty() {
         return Err(Error::Config(format!("CREATE EXTERNAL TABLE {name}: {}", problems.join("; "))));
     }
-    let table = TableRef { uri: location.to_string(), storage_options, at };
-    Ok(TableSpec { name: name.to_string(), table, gate, scan })
+    let table = TableReference {
+        storage_options: (!storage_options.is_empty()).then_some(storage_options),
+        ..TableReference::local(location).at(at)
+    };
+    Ok(TableSpec { name: name.to_string(), table, gate: ProtocolGate::from(gate), scan })
 }
 
 #[cfg(test)]
@@ -160,9 +164,13 @@ mod tests {
             ]),
         )
         .expect("valid options");
-        assert_eq!(spec.table.at, VersionSpec::Version(3));
-        assert_eq!(spec.gate.requirements.required_reader_features, ["deletionVectors", "columnMapping"]);
-        assert_eq!(spec.table.storage_options.get("aws_region").map(String::as_str), Some("eu-west-1"));
+        assert_eq!(spec.table.version_spec().unwrap(), VersionSpec::Version(3));
+        assert_eq!(
+            spec.gate.spec().required_reader_features.as_deref(),
+            Some(&["deletionVectors".to_string(), "columnMapping".to_string()][..])
+        );
+        let region = spec.table.storage_options.as_ref().and_then(|o| o.get("aws_region"));
+        assert_eq!(region.map(String::as_str), Some("eu-west-1"));
         assert_eq!(spec.scan.file_column.as_deref(), Some("_file"));
     }
 

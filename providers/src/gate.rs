@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
+use dfpack_contracts::{FeatureGate, ProtocolSupport};
 use serde::Serialize;
 
 /// A table's protocol action, as written in its log.
@@ -62,24 +63,6 @@ fn names(list: &[&str]) -> BTreeSet<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
 
-/// What a dataset needs from its table: the table must meet or exceed these.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct Requirements {
-    pub min_reader_version: Option<i32>,
-    pub min_writer_version: Option<i32>,
-    pub required_reader_features: Vec<String>,
-    pub required_writer_features: Vec<String>,
-}
-
-/// What the pack can honour: a table needing more is refused.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Support {
-    pub max_reader_version: i32,
-    pub max_writer_version: i32,
-    pub reader_features: BTreeSet<String>,
-    pub writer_features: BTreeSet<String>,
-}
-
 /// Reader features deltalake-core 1.1.3 reads correctly.
 pub const SUPPORTED_READER_FEATURES: [&str; 6] =
     ["columnMapping", "deletionVectors", "timestampNtz", "v2Checkpoint", "variantType", "variantType-preview"];
@@ -101,21 +84,57 @@ pub const SUPPORTED_WRITER_FEATURES: [&str; 10] = [
     "checkpointProtection",
 ];
 
-impl Default for Support {
-    fn default() -> Self {
-        Support {
-            max_reader_version: 3,
-            max_writer_version: 7,
-            reader_features: names(&SUPPORTED_READER_FEATURES),
-            writer_features: names(&SUPPORTED_WRITER_FEATURES),
-        }
+/// The newest protocol versions the pack reads and writes.
+pub const MAX_READER_VERSION: i32 = 3;
+pub const MAX_WRITER_VERSION: i32 = 7;
+
+/// What the pack itself honours: every property of the schema's
+/// `ProtocolSupport` given.
+pub fn pack_support() -> ProtocolSupport {
+    let owned = |list: &[&str]| Some(list.iter().map(|s| s.to_string()).collect());
+    ProtocolSupport {
+        max_reader_version: Some(MAX_READER_VERSION),
+        max_writer_version: Some(MAX_WRITER_VERSION),
+        reader_features: owned(&SUPPORTED_READER_FEATURES),
+        writer_features: owned(&SUPPORTED_WRITER_FEATURES),
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+/// `support` with the pack's own value for each property it leaves out.
+pub fn filled_support(support: Option<ProtocolSupport>) -> ProtocolSupport {
+    let pack = pack_support();
+    let Some(given) = support else { return pack };
+    ProtocolSupport {
+        max_reader_version: given.max_reader_version.or(pack.max_reader_version),
+        max_writer_version: given.max_writer_version.or(pack.max_writer_version),
+        reader_features: given.reader_features.or(pack.reader_features),
+        writer_features: given.writer_features.or(pack.writer_features),
+    }
+}
+
+/// A dataset's gate: the schema's `FeatureGate`, its requirements at the top
+/// level and its `support` always filled (see [`filled_support`]), so two
+/// gates that behave alike compare equal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProtocolGate {
-    pub requirements: Requirements,
-    pub support: Support,
+    gate: FeatureGate,
+}
+
+impl Default for ProtocolGate {
+    /// No requirements; the pack's own support.
+    fn default() -> Self {
+        ProtocolGate::from(FeatureGate::default())
+    }
+}
+
+impl From<FeatureGate> for ProtocolGate {
+    /// An empty list of required features is no requirement, as an absent one.
+    fn from(mut gate: FeatureGate) -> Self {
+        gate.support = Some(filled_support(gate.support.take()));
+        gate.required_reader_features = gate.required_reader_features.filter(|features| !features.is_empty());
+        gate.required_writer_features = gate.required_writer_features.filter(|features| !features.is_empty());
+        ProtocolGate { gate }
+    }
 }
 
 /// Why a table was refused: one entry per unmet condition, in Delta's words.
@@ -131,18 +150,28 @@ impl GateReport {
 }
 
 impl ProtocolGate {
+    /// The gate as the schema spells it, `support` filled.
+    pub fn spec(&self) -> &FeatureGate {
+        &self.gate
+    }
+
+    /// What the gate lets the pack read and write.
+    pub fn support(&self) -> ProtocolSupport {
+        filled_support(self.gate.support.clone())
+    }
+
     /// Checks a table's protocol for reading.
     pub fn check_read(&self, protocol: &Protocol) -> GateReport {
         let mut missing = self.check_requirements(protocol);
-        let support = &self.support;
-        if protocol.min_reader_version > support.max_reader_version {
+        let support = self.support();
+        let max_reader = support.max_reader_version.unwrap_or(MAX_READER_VERSION);
+        if protocol.min_reader_version > max_reader {
             missing.push(format!(
-                "reader version {} is newer than this pack reads (up to {})",
-                protocol.min_reader_version, support.max_reader_version
+                "reader version {} is newer than this pack reads (up to {max_reader})",
+                protocol.min_reader_version
             ));
         }
-        let unsupported: Vec<String> =
-            protocol.effective_reader_features().difference(&support.reader_features).cloned().collect();
+        let unsupported = outside(protocol.effective_reader_features(), support.reader_features.as_deref());
         if !unsupported.is_empty() {
             missing.push(format!("reader features not supported by this pack: {}", unsupported.join(", ")));
         }
@@ -155,15 +184,15 @@ impl ProtocolGate {
     /// Checks a table's protocol for writing: requirements, then both halves of support.
     pub fn check_write(&self, protocol: &Protocol) -> GateReport {
         let mut report = self.check_read(protocol);
-        let support = &self.support;
-        if protocol.min_writer_version > support.max_writer_version {
+        let support = self.support();
+        let max_writer = support.max_writer_version.unwrap_or(MAX_WRITER_VERSION);
+        if protocol.min_writer_version > max_writer {
             report.missing.push(format!(
-                "writer version {} is newer than this pack writes (up to {})",
-                protocol.min_writer_version, support.max_writer_version
+                "writer version {} is newer than this pack writes (up to {max_writer})",
+                protocol.min_writer_version
             ));
         }
-        let unsupported: Vec<String> =
-            protocol.effective_writer_features().difference(&support.writer_features).cloned().collect();
+        let unsupported = outside(protocol.effective_writer_features(), support.writer_features.as_deref());
         if !unsupported.is_empty() {
             report
                 .missing
@@ -173,7 +202,7 @@ impl ProtocolGate {
     }
 
     fn check_requirements(&self, protocol: &Protocol) -> Vec<String> {
-        let required = &self.requirements;
+        let required = &self.gate;
         let mut missing = Vec::new();
         if let Some(min) = required.min_reader_version
             && protocol.min_reader_version < min
@@ -185,8 +214,8 @@ impl ProtocolGate {
         {
             missing.push(format!("writer version {min} or newer is required"));
         }
-        let absent = |wanted: &[String], has: BTreeSet<String>| -> Vec<String> {
-            wanted.iter().filter(|f| !has.contains(*f)).cloned().collect()
+        let absent = |wanted: &Option<Vec<String>>, has: BTreeSet<String>| -> Vec<String> {
+            wanted.iter().flatten().filter(|f| !has.contains(*f)).cloned().collect()
         };
         let reader = absent(&required.required_reader_features, protocol.effective_reader_features());
         if !reader.is_empty() {
@@ -198,6 +227,12 @@ impl ProtocolGate {
         }
         missing
     }
+}
+
+/// The features of `needed` that `honoured` lacks, sorted (absent: none honoured).
+fn outside(needed: BTreeSet<String>, honoured: Option<&[String]>) -> Vec<String> {
+    let honoured = honoured.unwrap_or_default();
+    needed.into_iter().filter(|f| !honoured.contains(f)).collect()
 }
 
 /// The refusal a user sees: which table, which version, what it has, what is missing.
@@ -258,15 +293,13 @@ mod tests {
 
     #[test]
     fn requirements_name_what_the_table_lacks() {
-        let gate = ProtocolGate {
-            requirements: Requirements {
-                min_reader_version: Some(3),
-                min_writer_version: Some(7),
-                required_reader_features: vec!["deletionVectors".into()],
-                required_writer_features: vec!["changeDataFeed".into(), "appendOnly".into()],
-            },
-            support: Support::default(),
-        };
+        let gate = ProtocolGate::from(FeatureGate {
+            min_reader_version: Some(3),
+            min_writer_version: Some(7),
+            required_reader_features: Some(vec!["deletionVectors".into()]),
+            required_writer_features: Some(vec!["changeDataFeed".into(), "appendOnly".into()]),
+            support: None,
+        });
         let report = gate.check_read(&protocol(1, 2, None, None));
         assert_eq!(
             report.missing,
@@ -278,11 +311,37 @@ mod tests {
             ]
         );
         // Legacy writer 4 implies changeDataFeed.
-        let cdf = ProtocolGate {
-            requirements: Requirements { required_writer_features: vec!["changeDataFeed".into()], ..Default::default() },
-            support: Support::default(),
-        };
+        let cdf = ProtocolGate::from(FeatureGate {
+            required_writer_features: Some(vec!["changeDataFeed".into()]),
+            ..Default::default()
+        });
         assert!(cdf.check_read(&protocol(1, 4, None, None)).passed());
+    }
+
+    #[test]
+    fn support_takes_the_packs_value_for_what_the_gate_leaves_out() {
+        let pack = ProtocolGate::default();
+        assert_eq!(pack.support(), pack_support());
+        assert_eq!(ProtocolGate::from(FeatureGate { support: Some(pack_support()), ..Default::default() }), pack);
+        let empty = FeatureGate { required_reader_features: Some(vec![]), ..Default::default() };
+        assert_eq!(ProtocolGate::from(empty), pack, "no required features is no requirement");
+        let narrow = ProtocolGate::from(FeatureGate {
+            support: Some(ProtocolSupport {
+                max_reader_version: Some(2),
+                reader_features: Some(vec!["columnMapping".into()]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        assert_eq!(narrow.support().max_writer_version, Some(MAX_WRITER_VERSION));
+        assert_eq!(
+            narrow.check_read(&protocol(3, 7, Some(&["deletionVectors"]), Some(&[]))).missing,
+            [
+                "reader version 3 is newer than this pack reads (up to 2)",
+                "reader features not supported by this pack: deletionVectors"
+            ]
+        );
+        assert!(narrow.check_read(&protocol(2, 5, None, None)).passed());
     }
 
     #[test]

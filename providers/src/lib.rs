@@ -28,12 +28,13 @@ pub use catalog::DeltaCatalog;
 pub use factory::DeltaTableFactory;
 pub use read_delta::ReadDelta;
 pub use config::{CachePolicy, DatasetConfig, PackConfig, ScanOptions};
-pub use gate::{GateReport, Protocol, ProtocolGate, Requirements, Support};
+pub use gate::{GateReport, Protocol, ProtocolGate};
 pub use functions::DeltaTableFunction;
 pub use pack::{ConfiguredCatalog, DeltaPack};
 pub use provider::DeltaTableProvider;
 pub use resolve::{GatedTable, Resolver};
-pub use table::{TableRef, VersionSpec};
+pub use dfpack_contracts::TableReference;
+pub use table::{TableReferenceExt, VersionSpec};
 
 use std::sync::Arc;
 
@@ -62,7 +63,7 @@ impl DeltaEnv {
     pub async fn provider(
         &self,
         name: &str,
-        table: &TableRef,
+        table: &TableReference,
         gate: &ProtocolGate,
         options: &ScanOptions,
     ) -> dfpack_common::Result<Arc<DeltaTableProvider>> {

@@ -15,7 +15,7 @@ use dfpack_common::Error;
 use crate::config::ScanOptions;
 use crate::gate::ProtocolGate;
 use crate::provider::DeltaTableProvider;
-use crate::table::TableRef;
+use dfpack_contracts::TableReference;
 use crate::write::WriteSpec;
 use crate::DeltaEnv;
 
@@ -23,7 +23,7 @@ use crate::DeltaEnv;
 #[derive(Debug, Clone)]
 pub struct TableSpec {
     pub name: String,
-    pub table: TableRef,
+    pub table: TableReference,
     pub gate: ProtocolGate,
     pub scan: ScanOptions,
 }

@@ -9,9 +9,10 @@ use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::{DocSection, Documentation, Expr};
 use dfpack_common::Error;
 
-use crate::config::{ScanOptions, parse_timestamp};
+use crate::config::ScanOptions;
 use crate::gate::ProtocolGate;
-use crate::table::{TableRef, VersionSpec};
+use crate::table::{TableReferenceExt, VersionSpec, parse_timestamp};
+use dfpack_contracts::TableReference;
 use crate::DeltaEnv;
 
 pub const READ_DELTA: &str = "read_delta";
@@ -60,7 +61,7 @@ impl TableFunctionImpl for ReadDelta {
     }
 }
 
-fn table_argument(exprs: &[Expr]) -> dfpack_common::Result<TableRef> {
+fn table_argument(exprs: &[Expr]) -> dfpack_common::Result<TableReference> {
     let literal = |expr: &Expr| match expr {
         Expr::Literal(value, _) => Some(value.clone()),
         _ => None,
@@ -92,7 +93,7 @@ fn table_argument(exprs: &[Expr]) -> dfpack_common::Result<TableRef> {
     if exprs.len() > 2 {
         return Err(Error::Config(format!("{usage}: takes at most 2 arguments, got {}", exprs.len())));
     }
-    Ok(TableRef { uri, storage_options: Default::default(), at })
+    Ok(TableReference::local(uri).at(at))
 }
 
 #[cfg(test)]
@@ -103,9 +104,10 @@ mod tests {
 
     #[test]
     fn arguments_select_the_version() {
-        assert_eq!(table_argument(&[lit("/t")]).expect("valid").at, VersionSpec::Latest);
-        assert_eq!(table_argument(&[lit("/t"), lit(3i64)]).expect("valid").at, VersionSpec::Version(3));
-        let at = table_argument(&[lit("/t"), lit("2024-01-02T00:00:00Z")]).expect("valid").at;
+        assert_eq!(table_argument(&[lit("/t")]).expect("valid").version_spec().unwrap(), VersionSpec::Latest);
+        let pinned = table_argument(&[lit("/t"), lit(3i64)]).expect("valid");
+        assert_eq!(pinned.version_spec().unwrap(), VersionSpec::Version(3));
+        let at = table_argument(&[lit("/t"), lit("2024-01-02T00:00:00Z")]).expect("valid").version_spec().unwrap();
         assert!(matches!(at, VersionSpec::Timestamp(ts) if ts.to_rfc3339() == "2024-01-02T00:00:00+00:00"));
     }
 

@@ -23,7 +23,8 @@ use url::Url;
 use crate::config::CachePolicy;
 use crate::gate::{GateReport, Protocol, ProtocolGate, refusal_message};
 use crate::log::LogListing;
-use crate::table::{TableRef, VersionSpec, describe_delta_error, open_log_store};
+use crate::table::{TableReferenceExt, VersionSpec, describe_delta_error, open_log_store};
+use dfpack_contracts::TableReference;
 
 /// A table version that passed its gate, loaded with its file list.
 #[derive(Debug)]
@@ -133,7 +134,12 @@ impl Resolver {
 
     /// Resolves `table` under `gate`: the version it names, gated, loaded. A
     /// refusal is an error of kind `protocol_gate`.
-    pub async fn resolve(self: &Arc<Self>, name: &str, table: &TableRef, gate: &ProtocolGate) -> Result<Arc<GatedTable>> {
+    pub async fn resolve(
+        self: &Arc<Self>,
+        name: &str,
+        table: &TableReference,
+        gate: &ProtocolGate,
+    ) -> Result<Arc<GatedTable>> {
         match self.resolution(name, table, gate).await? {
             Resolution::Admitted(table) => Ok(table),
             Resolution::Refused(refusal) => Err(refusal.error()),
@@ -141,20 +147,29 @@ impl Resolver {
     }
 
     /// Like [`resolve`](Self::resolve), with a refusal as a value that keeps the table's schema.
-    pub async fn resolution(self: &Arc<Self>, name: &str, table: &TableRef, gate: &ProtocolGate) -> Result<Resolution> {
+    pub async fn resolution(
+        self: &Arc<Self>,
+        name: &str,
+        table: &TableReference,
+        gate: &ProtocolGate,
+    ) -> Result<Resolution> {
         let this = Arc::clone(self);
         let (name, table, gate) = (name.to_string(), table.clone(), gate.clone());
         self.on_runtime(async move { this.resolve_here(&name, &table, &gate).await }).await
     }
 
     /// Reads and gates the protocol of the version `table` names, loading nothing else.
-    pub async fn check_protocol(self: &Arc<Self>, table: &TableRef, gate: &ProtocolGate) -> Result<ProtocolCheck> {
+    pub async fn check_protocol(
+        self: &Arc<Self>,
+        table: &TableReference,
+        gate: &ProtocolGate,
+    ) -> Result<ProtocolCheck> {
         let this = Arc::clone(self);
         let (table, gate) = (table.clone(), gate.clone());
         self.on_runtime(async move {
             let cache = this.table_cache(&table)?;
             let listing = LogListing::read(&cache.log_store.object_store(None), &table.uri).await?;
-            let version = choose_version(&listing, table.at, &table.uri)?;
+            let version = choose_version(&listing, table.version_spec()?, &table.uri)?;
             let protocol = listing.protocol_at(&cache.log_store.object_store(None), version, &table.uri).await?;
             let report = gate.check_read(&protocol);
             Ok(ProtocolCheck { uri: table.uri.clone(), version, commit_time: listing.commit_time(version), protocol, report })
@@ -163,30 +178,31 @@ impl Resolver {
     }
 
     /// The log store of a table (cached), for reads of the log itself.
-    pub fn log_store(&self, table: &TableRef) -> Result<LogStoreRef> {
+    pub fn log_store(&self, table: &TableReference) -> Result<LogStoreRef> {
         Ok(self.table_cache(table)?.log_store.clone())
     }
 
     /// A table's log store and object stores, for a write that creates it.
-    pub fn stores(&self, table: &TableRef) -> Result<(LogStoreRef, Arc<RuntimeEnv>)> {
+    pub fn stores(&self, table: &TableReference) -> Result<(LogStoreRef, Arc<RuntimeEnv>)> {
         let cache = self.table_cache(table)?;
         Ok((cache.log_store.clone(), Arc::clone(&cache.runtime_env)))
     }
 
     /// Forgets which version is a table's latest (after a write), so the next
     /// read lists its log again whatever the cache policy.
-    pub fn forget_latest(&self, table: &TableRef) {
+    pub fn forget_latest(&self, table: &TableReference) {
         if let Ok(cache) = self.table_cache(table) {
             *cache.latest.lock() = None;
         }
     }
 
-    async fn resolve_here(&self, name: &str, table: &TableRef, gate: &ProtocolGate) -> Result<Resolution> {
+    async fn resolve_here(&self, name: &str, table: &TableReference, gate: &ProtocolGate) -> Result<Resolution> {
+        let at = table.version_spec()?;
         let cache = self.table_cache(table)?;
         let store = cache.log_store.object_store(None);
 
         // A cached version is served without reading the log when the policy allows.
-        let cached_version = match table.at {
+        let cached_version = match at {
             VersionSpec::Version(v) => Some(v),
             VersionSpec::Latest => match (self.policy, *cache.latest.lock()) {
                 (CachePolicy::MaxStaleness(max), Some((v, checked))) if checked.elapsed() <= max => Some(v),
@@ -203,7 +219,7 @@ impl Resolver {
 
         // The latest version checked every query: a cached latest still in
         // place is served after two HEAD requests, without listing the log.
-        let cached_latest = match (self.policy, table.at) {
+        let cached_latest = match (self.policy, at) {
             (CachePolicy::CheckEveryQuery, VersionSpec::Latest) => cache.cached_latest(),
             _ => None,
         };
@@ -216,8 +232,8 @@ impl Resolver {
         }
 
         let listing = LogListing::read(&store, &table.uri).await?;
-        let version = choose_version(&listing, table.at, &table.uri)?;
-        if table.at == VersionSpec::Latest {
+        let version = choose_version(&listing, at, &table.uri)?;
+        if at == VersionSpec::Latest {
             *cache.latest.lock() = Some((version, Instant::now()));
         }
         let cached = cache.versions.lock().get(&version).cloned();
@@ -240,7 +256,7 @@ impl Resolver {
             }));
         }
 
-        let snapshot = self.load(&cache, table, version).await?;
+        let snapshot = self.load(&cache, table, at, version).await?;
         let loaded = Arc::new(Loaded { protocol, commit_time: listing.commit_time(version), snapshot });
         if self.policy != CachePolicy::Disabled {
             let mut versions = cache.versions.lock();
@@ -255,11 +271,17 @@ impl Resolver {
     }
 
     /// Loads a version: the latest incrementally from the previous latest, others afresh.
-    async fn load(&self, cache: &TableCache, table: &TableRef, version: u64) -> Result<Arc<EagerSnapshot>> {
+    async fn load(
+        &self,
+        cache: &TableCache,
+        table: &TableReference,
+        at: VersionSpec,
+        version: u64,
+    ) -> Result<Arc<EagerSnapshot>> {
         let failed = |e: deltalake_core::DeltaTableError| {
             Error::Delta(format!("cannot load version {version} of table '{}': {}", table.uri, describe_delta_error(&e)))
         };
-        if table.at == VersionSpec::Latest && self.policy != CachePolicy::Disabled {
+        if at == VersionSpec::Latest && self.policy != CachePolicy::Disabled {
             let mut follower = cache.follower.lock().await;
             let follower = follower.get_or_insert_with(|| DeltaTable::new(cache.log_store.clone()));
             follower.load_version(version).await.map_err(failed)?;
@@ -270,9 +292,11 @@ impl Resolver {
         Ok(Arc::new(snapshot))
     }
 
-    fn table_cache(&self, table: &TableRef) -> Result<Arc<TableCache>> {
+    fn table_cache(&self, table: &TableReference) -> Result<Arc<TableCache>> {
         let log_store = open_log_store(table)?;
-        let key = CacheKey { url: log_store.root_url().clone(), storage_options: table.storage_options.clone() };
+        // Absent and empty storage options are one key.
+        let storage_options = table.storage_options.clone().unwrap_or_default();
+        let key = CacheKey { url: log_store.root_url().clone(), storage_options };
         let mut tables = self.tables.lock();
         if let Some(cache) = tables.get(&key) {
             return Ok(Arc::clone(cache));
@@ -355,7 +379,7 @@ fn arrow_schema(schema_string: Option<&str>) -> SchemaRef {
 
 fn gated(
     name: &str,
-    table: &TableRef,
+    table: &TableReference,
     gate: &ProtocolGate,
     cache: &TableCache,
     version: u64,

@@ -1,16 +1,16 @@
 //! Where a table is and which version of it: parsing table URIs and opening
 //! their log stores, local or in an object store.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Once};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use deltalake_core::logstore::{
     LogStore, LogStoreFactory, LogStoreRef, ObjectStoreFactory, ObjectStoreRef, StorageConfig, default_logstore,
     logstore_factories, object_store_factories,
 };
 use deltalake_core::{DeltaResult, DeltaTableBuilder, DeltaTableError};
 use dfpack_common::{Error, Result};
+use dfpack_contracts::TableReference;
 use object_store::path::Path;
 use url::Url;
 
@@ -24,23 +24,64 @@ pub enum VersionSpec {
     Timestamp(DateTime<Utc>),
 }
 
-/// A table by location, with how to reach it and which version to read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableRef {
-    pub uri: String,
-    pub storage_options: BTreeMap<String, String>,
-    pub at: VersionSpec,
+/// How the pack reads the schema's `TableReference`, the one stored form of
+/// a table's location and version.
+pub trait TableReferenceExt: Sized {
+    /// The latest version of a table, with no storage options.
+    fn local(uri: impl Into<String>) -> Self;
+    /// The same table at `at`.
+    fn at(self, at: VersionSpec) -> Self;
+    /// Which version a read sees: from `version` or `timestamp` (an error when
+    /// both are given or the timestamp does not parse).
+    fn version_spec(&self) -> Result<VersionSpec>;
 }
 
-impl TableRef {
-    pub fn local(uri: impl Into<String>) -> TableRef {
-        TableRef { uri: uri.into(), storage_options: BTreeMap::new(), at: VersionSpec::Latest }
+impl TableReferenceExt for TableReference {
+    fn local(uri: impl Into<String>) -> Self {
+        TableReference { uri: uri.into(), storage_options: None, version: None, timestamp: None }
     }
 
-    pub fn at(mut self, at: VersionSpec) -> TableRef {
-        self.at = at;
+    fn at(mut self, at: VersionSpec) -> Self {
+        (self.version, self.timestamp) = match at {
+            VersionSpec::Latest => (None, None),
+            VersionSpec::Version(version) => (Some(version), None),
+            VersionSpec::Timestamp(ts) => (None, Some(format_timestamp(ts))),
+        };
         self
     }
+
+    fn version_spec(&self) -> Result<VersionSpec> {
+        match (self.version, &self.timestamp) {
+            (Some(_), Some(_)) => Err(Error::Config(format!(
+                "table '{}': give either version or timestamp, not both",
+                self.uri
+            ))),
+            (Some(version), None) => Ok(VersionSpec::Version(version)),
+            (None, Some(text)) => parse_timestamp(text)
+                .map(VersionSpec::Timestamp)
+                .map_err(|why| Error::Config(format!("table '{}': timestamp {why}", self.uri))),
+            (None, None) => Ok(VersionSpec::Latest),
+        }
+    }
+}
+
+/// A timestamp as a table reference spells it: RFC 3339 in UTC, one spelling
+/// per instant (so equal references compare and hash equal).
+pub fn format_timestamp(ts: DateTime<Utc>) -> String {
+    ts.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// RFC 3339 (`2024-01-02T03:04:05Z`), or a date (`2024-01-02`, midnight UTC).
+pub fn parse_timestamp(text: &str) -> std::result::Result<DateTime<Utc>, String> {
+    if let Ok(ts) = DateTime::parse_from_rfc3339(text) {
+        return Ok(ts.with_timezone(&Utc));
+    }
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        && let Some(midnight) = date.and_hms_opt(0, 0, 0)
+    {
+        return Ok(midnight.and_utc());
+    }
+    Err(format!("'{text}' is not an RFC 3339 timestamp (2024-01-02T03:04:05Z) or a date (2024-01-02)"))
 }
 
 /// URL schemes the pack reaches, through deltalake's object stores.
@@ -86,10 +127,10 @@ pub fn table_url(uri: &str) -> Result<Url> {
 }
 
 /// Opens the log store of a table. No IO happens here.
-pub fn open_log_store(table: &TableRef) -> Result<LogStoreRef> {
+pub fn open_log_store(table: &TableReference) -> Result<LogStoreRef> {
     register_cloud_stores();
     let url = table_url(&table.uri)?;
-    let options = table.storage_options.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let options = table.storage_options.iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect();
     DeltaTableBuilder::from_url(url)
         .and_then(|builder| builder.with_storage_options(options).build_storage())
         .map_err(|e| Error::Delta(format!("cannot open table '{}': {}", table.uri, describe_delta_error(&e))))
@@ -176,6 +217,8 @@ fn register_cloud_stores() {
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeZone;
+
     use super::*;
 
     #[test]
@@ -190,6 +233,32 @@ mod tests {
     }
 
     #[test]
+    fn a_reference_gives_its_version_spec_and_round_trips_it() {
+        let ts = Utc.with_ymd_and_hms(2024, 1, 2, 3, 4, 5).unwrap();
+        for at in [VersionSpec::Latest, VersionSpec::Version(7), VersionSpec::Timestamp(ts)] {
+            assert_eq!(TableReference::local("/t").at(at).version_spec().unwrap(), at);
+        }
+        let dated = TableReference { timestamp: Some("2024-01-02".into()), ..TableReference::local("/t") };
+        assert_eq!(
+            dated.version_spec().unwrap(),
+            VersionSpec::Timestamp(Utc.with_ymd_and_hms(2024, 1, 2, 0, 0, 0).unwrap())
+        );
+        let at_ts = TableReference::local("/t").at(VersionSpec::Timestamp(ts));
+        assert_eq!(at_ts.timestamp.as_deref(), Some("2024-01-02T03:04:05Z"));
+        let both = TableReference { version: Some(1), ..dated.clone() };
+        assert_eq!(
+            both.version_spec().unwrap_err().to_string(),
+            "[dfpack:config] table '/t': give either version or timestamp, not both"
+        );
+        let bad = TableReference { timestamp: Some("yesterday".into()), ..TableReference::local("/t") };
+        assert_eq!(
+            bad.version_spec().unwrap_err().to_string(),
+            "[dfpack:config] table '/t': timestamp 'yesterday' is not an RFC 3339 timestamp (2024-01-02T03:04:05Z) \
+             or a date (2024-01-02)"
+        );
+    }
+
+    #[test]
     fn a_missing_local_table_is_named() {
         let error = table_url("/nonexistent/dfpack/table").unwrap_err();
         assert_eq!(error.kind(), dfpack_common::ErrorKind::Delta);
@@ -198,13 +267,14 @@ mod tests {
 
     #[test]
     fn cloud_tables_get_object_stores_from_their_storage_options() {
-        let table = TableRef {
-            uri: "s3://dfpack-bucket/events".into(),
-            storage_options: [("AWS_REGION", "eu-west-1"), ("AWS_ENDPOINT_URL", "http://127.0.0.1:1")]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            at: VersionSpec::Latest,
+        let table = TableReference {
+            storage_options: Some(
+                [("AWS_REGION", "eu-west-1"), ("AWS_ENDPOINT_URL", "http://127.0.0.1:1")]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ),
+            ..TableReference::local("s3://dfpack-bucket/events")
         };
         let store = open_log_store(&table).expect("an S3 log store");
         assert_eq!(store.root_url().as_str(), "s3://dfpack-bucket/events/");

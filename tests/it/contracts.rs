@@ -171,6 +171,41 @@ async fn enforce_fails_the_query_naming_counts_and_samples() {
     assert_eq!(recorded, ["enforce|not_null|id|1".to_string(), format!("enforce|check_constraint|small_id|{}", large[0])]);
 }
 
+/// Under enforce with collect_all a LIMIT cannot end the query before its
+/// failure: no batch with a failing row is passed on, and every row is
+/// counted before the query fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enforce_with_collect_all_fails_a_limited_query_after_counting_every_row() {
+    let (copy, version) = table_with_bad_rows().await;
+    let negative = ", check_constraints = [{ name = \"negative_id\", expression = \"id < 0\" }]";
+    let enforce_all = "validation = { enabled = true, mode = \"enforce\", collect_all = true }";
+    let config = dataset("limited", copy.path(), &format!("{}\n{enforce_all}", contract("relaxed", false, negative)))
+        + &dataset("limited_plain", copy.path(), "");
+    let ctx = session(&config);
+    let large = rows(&ctx, "SELECT count(*) FROM delta.default.limited_plain WHERE id > 5").await;
+
+    // Every row fails a check (a null id fails NOT NULL), so any row a LIMIT takes is a failing one.
+    for sql in ["SELECT id FROM delta.default.limited LIMIT 1", "SELECT * FROM delta.default.limited LIMIT 2"] {
+        let message = query_error(&ctx, sql).await;
+        assert_eq!(ErrorKind::find_in(&message), Some(ErrorKind::Contract), "{sql}: {message}");
+        assert!(
+            message.contains(&format!("[dfpack:contract] dataset 'limited' at version {version} failed validation (read): ")),
+            "{sql}: {message}"
+        );
+    }
+    // A filter keeps the LIMIT above the validation node: the scan's rows are
+    // all drained and counted (the filter's rows, pushed into the scan).
+    let message = query_error(&ctx, "SELECT id FROM delta.default.limited WHERE id > 5 LIMIT 1").await;
+    assert!(
+        message.contains(&format!(
+            "failed validation (read): constraint 'negative_id' (id < 0): {0} of {0} rows checked failing",
+            large[0]
+        )),
+        "{message}"
+    );
+    assert_ne!(large[0], "1", "the LIMIT alone would have stopped at one row");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn warn_passes_the_rows_and_records_the_violations() {
     let (copy, version) = table_with_bad_rows().await;

@@ -17,6 +17,7 @@ use datafusion::arrow::array::{Int64Array, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::prelude::SessionContext;
 use deltalake_core::DeltaTableBuilder;
+use dfpack_contracts::{SnapshotInfo, codec};
 use dfpack_loader::{ErrorKind, SessionFactory};
 use dfpack_tests::{ImageCopy, copy_delta_table, delta_table, pack_image, query_error, rows, session_with_pack_config};
 use url::Url;
@@ -409,12 +410,13 @@ async fn a_timestamp_reads_the_newest_version_committed_by_then() {
     let snapshot = value(
         &ctx,
         &format!(
-            "SELECT version, CAST(commit_timestamp AS VARCHAR) FROM delta_snapshot('{}', 1)",
+            "SELECT version, commit_timestamp_ms FROM delta_snapshot('{}', 1)",
             copy.path().display()
         ),
     )
     .await;
-    assert_eq!(snapshot, "1|2024-01-02T00:00:00Z");
+    // 2024-01-02T00:00:00Z in milliseconds.
+    assert_eq!(snapshot, "1|1704153600000");
     let early =
         query_error(&ctx, &format!("SELECT * FROM read_delta('{}', '2023-12-31T00:00:00Z')", copy.path().display())).await;
     assert!(early.contains("[dfpack:delta]"), "{early}");
@@ -759,6 +761,22 @@ async fn introspection_functions_describe_a_table_through_ffi() {
     )
     .await;
     assert_eq!(fingerprints.len(), 1, "one version, one fingerprint: {fingerprints:?}");
+
+    // The row is a SnapshotInfo payload, its fingerprint the payload's identity fingerprint.
+    let batches = ctx.sql(&format!("SELECT * FROM delta_snapshot('{uri}')")).await.unwrap().collect().await.unwrap();
+    let mut writer = datafusion::arrow::json::ArrayWriter::new(Vec::new());
+    writer.write_batches(&batches.iter().collect::<Vec<_>>()).unwrap();
+    writer.finish().unwrap();
+    let mut row: serde_json::Value = serde_json::from_slice(&writer.into_inner()).unwrap();
+    let row = &mut row[0];
+    row["schema"] = serde_json::from_str(row["schema"].as_str().unwrap()).unwrap();
+    let info: SnapshotInfo = codec::from_json(row.to_string().as_bytes()).expect("a SnapshotInfo");
+    assert_eq!(info.identity_fingerprint().unwrap(), info.fingerprint);
+    assert_eq!(info.version, 4);
+    assert_eq!(
+        info.schema.fields.iter().map(|f| (f.name.as_str(), f.r#type.tag())).collect::<Vec<_>>(),
+        [("id", "int64")]
+    );
 
     let history = rows(&ctx, &format!("SELECT version, operation FROM delta_history('{uri}')")).await;
     let commits: Vec<String> = (0..=4).rev().map(|v| v.to_string()).collect();

@@ -121,6 +121,17 @@ fn refuses_a_plugin_built_for_another_host_naming_both_sides() {
 }
 
 #[test]
+fn refuses_a_plugin_whose_manifest_breaks_its_schema() {
+    let copy = ImageCopy::of(&fixture_image()).with_manifest_override("pack_name = ");
+    let message = refusal(&copy.path);
+    assert!(
+        message.ends_with("its manifest breaks schemas/plugin_manifest.json: pack_name: must not be empty"),
+        "{message}"
+    );
+    assert_eq!(ErrorKind::find_in(&message), Some(ErrorKind::Abi), "{message}");
+}
+
+#[test]
 fn every_mismatch_is_reported_at_once() {
     let copy = ImageCopy::of(&fixture_image()).with_manifest_override("ffi_major = 54\ntarget = riscv64gc\n");
     let message = refusal(&copy.path);

@@ -101,3 +101,40 @@ async fn an_enforced_contract_fails_a_bad_write_through_ffi_and_commits_nothing(
     assert_eq!(commits(), before, "nothing committed");
     assert_eq!(rows(&ctx, "SELECT id FROM delta.default.orders").await, ["1", "2"]);
 }
+
+/// A write's input plan says nothing reliable about nulls (`VALUES (1), (NULL)`
+/// and most projections are nullable), so it is not refused when planned for
+/// a non-null contract column; enforce validation below the sink checks the
+/// rows, and a null there fails the write before its commit. The table's own
+/// column is nullable here (a relaxed contract), so only the contract stands
+/// between the null and the table.
+#[tokio::test(flavor = "multi_thread")]
+async fn enforce_validation_below_a_write_catches_a_null_in_a_non_null_contract_column() {
+    let dir = copy_delta_table("simple_table");
+    let path = dir.path().to_string_lossy().into_owned();
+    let config = format!(
+        "[datasets.keyed]\ntable_uri = '{path}'\nvalidation = {{ enabled = true, mode = \"enforce\" }}\n\
+         contract = {{ evolution = \"relaxed\", schema = {{ fields = [{{ name = \"id\", type = {{ type = \"int64\" }}, \
+         nullable = false }}] }} }}\n"
+    );
+    let (ctx, _image) = session_with_pack_config(&config);
+    let before = rows(&ctx, "SELECT count(*) FROM delta.default.keyed").await;
+    let log = std::path::Path::new(&path).join("_delta_log");
+    let commits = || std::fs::read_dir(&log).expect("a log").filter(|e| e.is_ok()).count();
+    let commits_before = commits();
+
+    let error = query_error(&ctx, "INSERT INTO delta.default.keyed VALUES (100), (NULL)").await;
+    assert!(
+        error.contains(
+            "[dfpack:contract] dataset 'keyed' failed validation (write): column 'id' NOT NULL: 1 of 2 rows checked \
+             failing, e.g. row 1"
+        ),
+        "{error}"
+    );
+    assert_eq!(commits(), commits_before, "nothing committed");
+    assert_eq!(rows(&ctx, "SELECT count(*) FROM delta.default.keyed").await, before);
+
+    // The same nullable input plan without a null goes through.
+    assert_eq!(rows(&ctx, "INSERT INTO delta.default.keyed SELECT CAST(NULLIF(100, 0) AS BIGINT)").await, ["1"]);
+    assert_eq!(rows(&ctx, "SELECT count(*) FROM delta.default.keyed WHERE id = 100").await, ["1"]);
+}

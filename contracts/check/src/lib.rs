@@ -6,6 +6,8 @@
 //! - [`bound`]: how a plan says "this is a contract-bound dataset": the
 //!   [`ContractBoundExec`] marker a provider wraps its scan in, and the
 //!   [`ContractSink`] a write sink is wrapped in;
+//! - [`cache`]: compiled checks kept per dataset, contract and schema, so
+//!   planning the same dataset again does not parse its constraints again;
 //! - [`validate`]: the run-time check of non-null columns and check
 //!   constraints ([`ValidationExec`]);
 //! - [`violations`]: the process-wide record of violations seen in `warn` mode
@@ -18,12 +20,14 @@
 //! return to the library that made them), so it can downcast its markers.
 
 pub mod bound;
+pub mod cache;
 pub mod rule;
 pub mod schema_check;
 pub mod validate;
 pub mod violations;
 
 pub use bound::{ContractBinding, ContractBoundExec, ContractSink};
+pub use cache::CacheStats;
 pub use rule::ContractRule;
 pub use schema_check::{Side, Violation, check_schema};
 pub use validate::ValidationExec;

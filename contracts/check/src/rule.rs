@@ -14,18 +14,27 @@ use datafusion::physical_plan::execution_plan::replace_children_if_necessary;
 use dfpack_common::Error;
 
 use crate::bound::{ContractBinding, ContractBoundExec, ContractSink};
+use crate::cache::{CacheStats, CheckCache};
 use crate::schema_check::{Side, check_schema, describe_violations};
 use crate::validate::ValidationExec;
 
 /// Holds every contract-bound read and write of a plan to its contract.
 #[derive(Debug, Default)]
-pub struct ContractRule;
+pub struct ContractRule {
+    /// Compiled checks, reused by the plans of the same dataset and contract.
+    cache: CheckCache,
+}
 
 impl ContractRule {
     pub const NAME: &'static str = "dfpack_contract_check";
 
     pub fn new() -> Self {
-        ContractRule
+        ContractRule::default()
+    }
+
+    /// How often this rule compiled checks, and how often it reused them.
+    pub fn cache_stats(&self) -> CacheStats {
+        self.cache.stats()
     }
 }
 
@@ -39,7 +48,9 @@ impl PhysicalOptimizerRule for ContractRule {
             if let Some(bound) = node.downcast_ref::<ContractBoundExec>() {
                 let binding = Arc::clone(bound.binding());
                 refuse_drift(&binding, check_schema(&binding.table_schema, &binding.contract, Side::Read), "read")?;
-                return match ValidationExec::over(Arc::clone(&node), &binding, "read").map_err(DataFusionError::from)? {
+                let validated = ValidationExec::over(Arc::clone(&node), &binding, "read", &self.cache)
+                    .map_err(DataFusionError::from)?;
+                return match validated {
                     Some(validated) => Ok(Transformed::new(validated, true, TreeNodeRecursion::Jump)),
                     None => Ok(Transformed::no(node)),
                 };
@@ -50,7 +61,9 @@ impl PhysicalOptimizerRule for ContractRule {
                 let binding = Arc::clone(sink.binding());
                 let input = Arc::clone(write.input());
                 refuse_drift(&binding, check_schema(&input.schema(), &binding.contract, Side::Write), "write")?;
-                if let Some(validated) = ValidationExec::over(input, &binding, "write").map_err(DataFusionError::from)? {
+                let validated =
+                    ValidationExec::over(input, &binding, "write", &self.cache).map_err(DataFusionError::from)?;
+                if let Some(validated) = validated {
                     let node = replace_children_if_necessary(node, vec![validated])?;
                     return Ok(Transformed::new(node, true, TreeNodeRecursion::Jump));
                 }
@@ -94,7 +107,9 @@ mod tests {
     use futures::StreamExt;
     use datafusion::execution::SessionStateBuilder;
     use datafusion::logical_expr::{Expr, TableType};
+    use datafusion::datasource::memory::MemorySourceConfig;
     use datafusion::physical_plan::collect;
+    use datafusion::physical_plan::limit::GlobalLimitExec;
     use datafusion::prelude::SessionContext;
     use dfpack_contracts::{
         ArrowType, CheckConstraint, ContractSpec, EvolutionPolicy, FieldSpec, TableSchemaSpec, ValidationMode,
@@ -283,6 +298,51 @@ mod tests {
         assert!(message.contains("column 'id' NOT NULL") && !message.contains("amount_non_negative"), "{message}");
     }
 
+    /// Under enforce no failing batch is passed on, so a LIMIT above cannot
+    /// end the query before its failure; with collect_all the rest of the
+    /// input is drained to count every violation first.
+    #[tokio::test]
+    async fn enforce_fails_a_limited_query_and_collect_all_counts_every_row() {
+        let schema = schema(true);
+        let first = batch(&schema, vec![Some(1), Some(2)], vec![Some(1.0), Some(-1.0)]);
+        let second = batch(&schema, vec![Some(3), Some(4)], vec![Some(-2.0), Some(4.0)]);
+        let enforce_all = ValidationPolicy { collect_all: Some(true), ..policy(ValidationMode::Enforce) };
+        // A LIMIT over a validated scan that reads past it (as a Delta scan of
+        // whole files does): the first batch alone would satisfy the LIMIT.
+        let limited = |name: &str, validation: ValidationPolicy| {
+            let binding = Arc::new(ContractBinding {
+                dataset: name.into(),
+                version: Some(3),
+                table_schema: Arc::clone(&schema),
+                contract: contract(EvolutionPolicy::Relaxed),
+                validation: Some(validation),
+            });
+            let partitions = [vec![first.clone(), second.clone()]];
+            let scan = MemorySourceConfig::try_new_exec(&partitions, Arc::clone(&schema), None).expect("a scan");
+            let plan = Arc::new(GlobalLimitExec::new(ContractBoundExec::wrap(binding, scan), 0, Some(1)));
+            ContractRule::new().optimize(plan, &ConfigOptions::default()).expect("optimized")
+        };
+        let failed = |plan| async move {
+            collect(plan, SessionContext::new().task_ctx()).await.expect_err("the query fails").to_string()
+        };
+        let message = failed(limited("limited_all", enforce_all.clone())).await;
+        assert!(
+            message.contains(
+                "dataset 'limited_all' at version 3 failed validation (read): constraint 'amount_non_negative' \
+                 (amount >= 0): 2 of 4 rows checked failing, e.g. amount=-1.0, amount=-2.0"
+            ),
+            "{message}"
+        );
+        // Without collect_all the first failing batch fails the query.
+        let message = failed(limited("limited_first", policy(ValidationMode::Enforce))).await;
+        let first_batch = "constraint 'amount_non_negative' (amount >= 0): 1 of 2 rows checked failing";
+        assert!(message.contains(first_batch), "{message}");
+        // Under warn the LIMIT ends the query with its rows, and what was seen is recorded.
+        let warned = limited("limited_warn", policy(ValidationMode::Warn));
+        let rows = collect(warned, SessionContext::new().task_ctx()).await.expect("warn passes the rows");
+        assert_eq!(rows.iter().map(RecordBatch::num_rows).sum::<usize>(), 1);
+    }
+
     #[tokio::test]
     async fn warn_passes_rows_and_records_the_violations() {
         let schema = schema(true);
@@ -463,5 +523,57 @@ mod tests {
         assert!(shown.contains("ContractValidationExec: dataset=clean, mode=enforce, checks=[id, amount_non_negative]"), "{shown}");
         collect(plan, SessionContext::new().task_ctx()).await.expect("written");
         assert_eq!(rows_in(&target), 2);
+    }
+
+    /// Planning the same dataset again reuses its compiled checks; another
+    /// contract or another schema of the rows compiles afresh, and the checks
+    /// that run are the new contract's.
+    #[tokio::test]
+    async fn compiled_checks_are_reused_until_the_contract_or_schema_changes() {
+        let rule = Arc::new(ContractRule::new());
+        let state = SessionStateBuilder::new()
+            .with_default_features()
+            .with_physical_optimizer_rule(Arc::clone(&rule) as Arc<dyn PhysicalOptimizerRule + Send + Sync>)
+            .build();
+        let ctx = SessionContext::new_with_state(state);
+        let schema = schema(false);
+        let rows = batch(&schema, vec![Some(1), Some(2)], vec![Some(5.0), Some(500.0)]);
+        let table = |contract: ContractSpec| {
+            let binding = Arc::new(ContractBinding {
+                dataset: "cached".into(),
+                version: Some(3),
+                table_schema: Arc::clone(&schema),
+                contract,
+                validation: Some(policy(ValidationMode::Enforce)),
+            });
+            let table = MemTable::try_new(Arc::clone(&schema), vec![vec![rows.clone()]]).expect("a table");
+            Arc::new(BoundTable { binding, table })
+        };
+        let plan = |sql: &'static str| {
+            let ctx = ctx.clone();
+            async move { ctx.sql(sql).await.expect("planned").create_physical_plan().await.expect("optimized") }
+        };
+        let stats = |hits, compilations| CacheStats { hits, compilations };
+
+        ctx.register_table("t", table(contract(EvolutionPolicy::Strict))).expect("registered");
+        plan("SELECT * FROM t").await;
+        assert_eq!(rule.cache_stats(), stats(0, 1));
+        plan("SELECT * FROM t").await;
+        plan("SELECT * FROM t WHERE id > 0").await;
+        assert_eq!(rule.cache_stats(), stats(2, 1), "the same contract over the same rows: reused");
+
+        // Other rows (a projection): compiled for them.
+        plan("SELECT amount FROM t").await;
+        assert_eq!(rule.cache_stats(), stats(2, 2));
+
+        // Another contract for the same dataset: compiled afresh, and it is the one that holds.
+        let mut capped = contract(EvolutionPolicy::Strict);
+        capped.check_constraints =
+            Some(vec![CheckConstraint { name: "amount_capped".into(), expression: "amount < 100".into() }]);
+        ctx.deregister_table("t").expect("deregistered");
+        ctx.register_table("t", table(capped)).expect("registered");
+        let message = error_of(&ctx, "SELECT * FROM t").await;
+        assert_eq!(rule.cache_stats(), stats(2, 3));
+        assert!(message.contains("constraint 'amount_capped' (amount < 100): 1 of 2"), "{message}");
     }
 }

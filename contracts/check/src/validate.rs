@@ -34,6 +34,7 @@ use dfpack_contracts::{ValidationMode, ValidationPolicy};
 use futures::{Stream, StreamExt};
 
 use crate::bound::ContractBinding;
+use crate::cache::CheckCache;
 use crate::violations::{self, ViolationRecord};
 
 /// Failing values shown per check.
@@ -41,7 +42,7 @@ const SAMPLES: usize = 5;
 
 /// One row-level check, compiled against the schema of the rows it sees.
 #[derive(Debug)]
-enum Check {
+pub(crate) enum Check {
     NotNull { column: String, index: usize },
     Constraint { name: String, expression: String, predicate: Arc<dyn PhysicalExpr>, columns: Vec<usize> },
 }
@@ -68,60 +69,23 @@ pub struct Checks {
     binding: Arc<ContractBinding>,
     operation: &'static str,
     policy: ValidationPolicy,
-    checks: Vec<Check>,
+    checks: Arc<[Check]>,
 }
 
 impl Checks {
-    /// Compiles the binding's checks against `schema`. `None` when validation is
-    /// off or nothing of the contract is present in `schema`. A constraint that
-    /// does not compile is an error naming it.
+    /// The binding's checks against `schema`, compiled or from `cache`. `None`
+    /// when validation is off or nothing of the contract is present in
+    /// `schema`. A constraint that does not compile is an error naming it.
     pub fn compile(
         binding: &Arc<ContractBinding>,
         schema: &SchemaRef,
         operation: &'static str,
+        cache: &CheckCache,
     ) -> dfpack_common::Result<Option<Arc<Checks>>> {
         let Some(policy) = binding.enabled_validation() else {
             return Ok(None);
         };
-        let mut checks: Vec<Check> = binding
-            .contract
-            .schema
-            .fields
-            .iter()
-            .filter(|field| !field.nullable)
-            .filter_map(|field| {
-                let index = schema.index_of(&field.name).ok()?;
-                Some(Check::NotNull { column: field.name.clone(), index })
-            })
-            .collect();
-        let contract_schema = DFSchema::try_from(Schema::from(&binding.contract.schema)).map_err(Error::from)?;
-        let actual = DFSchema::try_from(schema.as_ref().clone()).map_err(Error::from)?;
-        for constraint in binding.contract.check_constraints.iter().flatten() {
-            let failed = |reason: String| {
-                Error::Contract(format!(
-                    "{}: check constraint '{}' ({}) cannot be compiled: {reason}",
-                    binding.describe(),
-                    constraint.name,
-                    constraint.expression
-                ))
-            };
-            let expr = planner().parse_sql_expr(&constraint.expression, &contract_schema).map_err(|e| failed(e.to_string()))?;
-            let names: Vec<String> = expr.column_refs().into_iter().map(|c| c.name.clone()).collect();
-            let Some(columns) = names.iter().map(|name| schema.index_of(name).ok()).collect::<Option<Vec<usize>>>() else {
-                continue; // a column the rows here lack: not checkable here
-            };
-            let predicate = planner().create_physical_expr(expr, &actual).map_err(|e| failed(e.to_string()))?;
-            let data_type = predicate.data_type(schema).map_err(|e| failed(e.to_string()))?;
-            if data_type != DataType::Boolean {
-                return Err(failed(format!("it is of type {data_type}, not Boolean")));
-            }
-            checks.push(Check::Constraint {
-                name: constraint.name.clone(),
-                expression: constraint.expression.clone(),
-                predicate,
-                columns,
-            });
-        }
+        let checks = cache.get_or_compile(binding, schema, || compile_checks(binding, schema))?;
         if checks.is_empty() {
             return Ok(None);
         }
@@ -135,6 +99,51 @@ impl Checks {
     fn mode(&self) -> &'static str {
         if self.enforce() { "enforce" } else { "warn" }
     }
+}
+
+/// Compiles the non-null columns and check constraints of `binding`'s
+/// contract present in `schema`.
+fn compile_checks(binding: &ContractBinding, schema: &SchemaRef) -> dfpack_common::Result<Arc<[Check]>> {
+    let mut checks: Vec<Check> = binding
+        .contract
+        .schema
+        .fields
+        .iter()
+        .filter(|field| !field.nullable)
+        .filter_map(|field| {
+            let index = schema.index_of(&field.name).ok()?;
+            Some(Check::NotNull { column: field.name.clone(), index })
+        })
+        .collect();
+    let contract_schema = DFSchema::try_from(Schema::from(&binding.contract.schema)).map_err(Error::from)?;
+    let actual = DFSchema::try_from(schema.as_ref().clone()).map_err(Error::from)?;
+    for constraint in binding.contract.check_constraints.iter().flatten() {
+        let failed = |reason: String| {
+            Error::Contract(format!(
+                "{}: check constraint '{}' ({}) cannot be compiled: {reason}",
+                binding.describe(),
+                constraint.name,
+                constraint.expression
+            ))
+        };
+        let expr = planner().parse_sql_expr(&constraint.expression, &contract_schema).map_err(|e| failed(e.to_string()))?;
+        let names: Vec<String> = expr.column_refs().into_iter().map(|c| c.name.clone()).collect();
+        let Some(columns) = names.iter().map(|name| schema.index_of(name).ok()).collect::<Option<Vec<usize>>>() else {
+            continue; // a column the rows here lack: not checkable here
+        };
+        let predicate = planner().create_physical_expr(expr, &actual).map_err(|e| failed(e.to_string()))?;
+        let data_type = predicate.data_type(schema).map_err(|e| failed(e.to_string()))?;
+        if data_type != DataType::Boolean {
+            return Err(failed(format!("it is of type {data_type}, not Boolean")));
+        }
+        checks.push(Check::Constraint {
+            name: constraint.name.clone(),
+            expression: constraint.expression.clone(),
+            predicate,
+            columns,
+        });
+    }
+    Ok(checks.into())
 }
 
 /// One session to parse and plan constraint expressions with: its function
@@ -158,8 +167,9 @@ impl ValidationExec {
         input: Arc<dyn ExecutionPlan>,
         binding: &Arc<ContractBinding>,
         operation: &'static str,
+        cache: &CheckCache,
     ) -> dfpack_common::Result<Option<Arc<dyn ExecutionPlan>>> {
-        let checks = Checks::compile(binding, &input.schema(), operation)?;
+        let checks = Checks::compile(binding, &input.schema(), operation, cache)?;
         Ok(checks.map(|checks| Arc::new(ValidationExec { input, checks }) as Arc<dyn ExecutionPlan>))
     }
 }
@@ -474,31 +484,39 @@ fn sample_values(batch: &RecordBatch, columns: &[usize], row: usize) -> Result<S
 impl Stream for ValidationStream {
     type Item = Result<RecordBatch>;
 
+    /// Under `enforce` no batch with a failing row is passed on: without
+    /// `collect_all` the first one fails the query; with it, the input is
+    /// drained (passing nothing on, so a `LIMIT` above cannot end the query
+    /// before its failure) to count every violation, then the query fails.
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         if self.done {
             return Poll::Ready(None);
         }
         let this = &mut *self;
-        match futures::ready!(this.input.poll_next_unpin(cx)) {
-            Some(Ok(batch)) => {
-                if let Err(error) = this.take(&batch) {
+        loop {
+            match futures::ready!(this.input.poll_next_unpin(cx)) {
+                Some(Ok(batch)) => {
+                    if let Err(error) = this.take(&batch) {
+                        this.done = true;
+                        return Poll::Ready(Some(Err(error)));
+                    }
+                    if !(this.checks.enforce() && this.any_failing()) {
+                        return Poll::Ready(Some(Ok(batch)));
+                    }
+                    if this.policy().collect_all == Some(true) {
+                        continue;
+                    }
                     this.done = true;
-                    return Poll::Ready(Some(Err(error)));
+                    return Poll::Ready(this.report().map(Err));
                 }
-                let stop_now = this.checks.enforce() && this.policy().collect_all != Some(true) && this.any_failing();
-                if stop_now && let Some(error) = this.report() {
+                Some(Err(error)) => return Poll::Ready(Some(Err(error))),
+                None => {
                     this.done = true;
-                    return Poll::Ready(Some(Err(error)));
+                    if let Err(error) = this.finish() {
+                        return Poll::Ready(Some(Err(error)));
+                    }
+                    return Poll::Ready(this.report().map(Err));
                 }
-                Poll::Ready(Some(Ok(batch)))
-            }
-            Some(Err(error)) => Poll::Ready(Some(Err(error))),
-            None => {
-                this.done = true;
-                if let Err(error) = this.finish() {
-                    return Poll::Ready(Some(Err(error)));
-                }
-                Poll::Ready(this.report().map(Err))
             }
         }
     }

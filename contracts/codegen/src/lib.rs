@@ -1,9 +1,10 @@
 //! The generator of dfpack's contract types: reads the JSON Schemas in
 //! `schemas/` and writes the Rust types of `dfpack-contracts`
-//! (`contracts/src/generated.rs`) and the Python classes of the `dfpack`
-//! package (`loader/python/python/dfpack/contracts.py`).
+//! (`contracts/src/generated.rs`), the Python classes of the `dfpack`
+//! package (`loader/python/python/dfpack/contracts.py`) and the `StableAbi`
+//! mirror of the plugin manifest in `dfpack-abi` (`abi/src/generated_manifest.rs`).
 //!
-//! Both outputs are checked in; `dfpack-contracts` has a test that generates
+//! All outputs are checked in; `dfpack-contracts` has a test that generates
 //! them in memory and fails unless they are byte-identical to the files, so
 //! the schemas stay the single source of truth. Run the binary
 //! (`cargo run -p dfpack-contracts-codegen`) after changing a schema.
@@ -15,6 +16,7 @@ mod json;
 pub mod model;
 mod python;
 mod rust;
+mod stable_abi;
 mod text;
 
 use std::path::{Path, PathBuf};
@@ -27,12 +29,23 @@ pub const SCHEMA_DIR: &str = "schemas";
 pub const RUST_OUTPUT: &str = "contracts/src/generated.rs";
 /// Where the Python classes go, relative to the workspace root.
 pub const PYTHON_OUTPUT: &str = "loader/python/python/dfpack/contracts.py";
+/// Where the manifest's `StableAbi` mirror goes, relative to the workspace root.
+pub const ABI_OUTPUT: &str = "abi/src/generated_manifest.rs";
 
 /// The generated sources.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Generated {
     pub rust: String,
     pub python: String,
+    /// The `StableAbi` mirror of the plugin manifest.
+    pub abi: String,
+}
+
+impl Generated {
+    /// Each output with its path relative to the workspace root.
+    pub fn outputs(&self) -> [(&'static str, &str); 3] {
+        [(RUST_OUTPUT, &self.rust), (PYTHON_OUTPUT, &self.python), (ABI_OUTPUT, &self.abi)]
+    }
 }
 
 /// The workspace root: the nearest directory holding `schemas/` and
@@ -49,7 +62,7 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
 }
 
-/// Generates both outputs from the `*.json` files of `schema_dir`.
+/// Generates every output from the `*.json` files of `schema_dir`.
 pub fn generate(schema_dir: &Path) -> Result<Generated, String> {
     let entries = std::fs::read_dir(schema_dir).map_err(|e| format!("cannot list {}: {e}", schema_dir.display()))?;
     let mut files = Vec::new();
@@ -69,8 +82,8 @@ pub fn generate(schema_dir: &Path) -> Result<Generated, String> {
     generate_from(&files)
 }
 
-/// Generates both outputs from schema files given as `(file name, text)`.
+/// Generates every output from schema files given as `(file name, text)`.
 pub fn generate_from(files: &[(String, String)]) -> Result<Generated, String> {
     let model = model::read(files)?;
-    Ok(Generated { rust: rust::emit(&model), python: python::emit(&model) })
+    Ok(Generated { rust: rust::emit(&model), python: python::emit(&model), abi: stable_abi::emit(&model)? })
 }

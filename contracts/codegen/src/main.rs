@@ -7,7 +7,7 @@
 
 use std::process::ExitCode;
 
-use dfpack_contracts_codegen::{PYTHON_OUTPUT, RUST_OUTPUT, SCHEMA_DIR, generate, workspace_root};
+use dfpack_contracts_codegen::{SCHEMA_DIR, generate, workspace_root};
 
 fn main() -> ExitCode {
     let check = match std::env::args().nth(1).as_deref() {
@@ -27,10 +27,10 @@ fn main() -> ExitCode {
         }
     };
     let mut stale = false;
-    for (relative, text) in [(RUST_OUTPUT, &generated.rust), (PYTHON_OUTPUT, &generated.python)] {
+    for (relative, text) in generated.outputs() {
         let path = root.join(relative);
         let current = std::fs::read_to_string(&path).unwrap_or_default();
-        if current == *text {
+        if current == text {
             println!("{relative}: up to date");
         } else if check {
             eprintln!("{relative}: stale (run `cargo run -p dfpack-contracts-codegen`)");

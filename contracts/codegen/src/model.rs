@@ -19,6 +19,7 @@
 //! | `$ref` to a file (`x.json`), to its root (`#`) or to a `$defs` entry | the named type |
 //! | `$ref` to any other JSON pointer (`x.json#/properties/uri`) | that schema, inlined |
 //! | `description` | doc comments; required on every type, variant and property |
+//! | `default` on an optional property: `{}`, `[]`, a boolean, an integer or a string (of a string or string enum) | absent means this value: the canonical form leaves the property out when it holds it |
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -62,6 +63,18 @@ pub struct FieldDef {
     pub description: String,
     pub required: bool,
     pub shape: Shape,
+    /// The value absence means (`default`), left out of the canonical form.
+    pub default: Option<DefaultValue>,
+}
+
+/// The `default` values a property may declare.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DefaultValue {
+    EmptyMap,
+    EmptyList,
+    Bool(bool),
+    Integer(i128),
+    String(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -340,9 +353,48 @@ impl<'a> Reader<'a> {
             }
             let description = text(property, "description", &at)?;
             let shape = self.shape(&at, property, true)?;
-            fields.push(FieldDef { name: name.clone(), description, required: required.contains(name), shape });
+            let required = required.contains(name);
+            let default = match property.get("default") {
+                None => None,
+                Some(_) if required => {
+                    return Err(format!("{}: a required property has no default", at.describe()));
+                }
+                Some(value) => Some(self.default_value(&at, value, &shape)?),
+            };
+            fields.push(FieldDef { name: name.clone(), description, required, shape, default });
         }
         Ok(fields)
+    }
+
+    /// A property's `default`, which must be a value of its shape.
+    fn default_value(&self, location: &Location, value: &Json, shape: &Shape) -> Result<DefaultValue, String> {
+        let wrong = || format!("{}: the default is not a value of the property's type", location.describe());
+        let enum_values = |name: &str| -> Option<Vec<String>> {
+            let target = self.names.iter().find(|(_, n)| n.as_str() == name).map(|(location, _)| location)?;
+            let schema = self.schema_at(target).ok()?;
+            (schema.get("enum").is_some()).then(|| string_enum(schema, target).ok()).flatten()
+        };
+        match (value, shape) {
+            (Json::Object(entries), Shape::StringMap) if entries.is_empty() => Ok(DefaultValue::EmptyMap),
+            (Json::Array(items), Shape::Array { .. }) if items.is_empty() => Ok(DefaultValue::EmptyList),
+            (Json::Bool(value), Shape::Boolean) => Ok(DefaultValue::Bool(*value)),
+            (Json::Integer(value), Shape::Integer { format, minimum, maximum })
+                if *value >= minimum.unwrap_or(format.min()) && *value <= maximum.unwrap_or(format.max()) =>
+            {
+                Ok(DefaultValue::Integer(*value))
+            }
+            (Json::String(text), Shape::String { .. }) => Ok(DefaultValue::String(text.clone())),
+            (Json::String(text), Shape::Named { name, .. })
+                if enum_values(name).is_some_and(|values| values.contains(text)) =>
+            {
+                Ok(DefaultValue::String(text.clone()))
+            }
+            (Json::Object(_) | Json::Array(_), _) => Err(format!(
+                "{}: an object or array default must be empty ({{}} or [])",
+                location.describe()
+            )),
+            _ => Err(wrong()),
+        }
     }
 
     /// The shape of a property (`described`: it carries a `description`) or
@@ -544,7 +596,8 @@ fn string_enum(schema: &Json, location: &Location) -> Result<Vec<String>, String
 fn allowed_keywords(keywords: &[&'static str], described: bool) -> Vec<&'static str> {
     let mut all = keywords.to_vec();
     if described {
-        all.push("description");
+        // A property's keywords: `default` is checked by `object_fields`.
+        all.extend(["description", "default"]);
     }
     all
 }
@@ -781,6 +834,36 @@ mod tests {
         assert_eq!(field.fields[0].shape, Shape::Named { name: "Kind".into(), boxed: false });
         let TypeKind::Union(kind) = &model.types[1].kind else { panic!("a union") };
         assert_eq!(kind.variants[0].fields[0].shape, Shape::Named { name: "Field".into(), boxed: true });
+    }
+
+    #[test]
+    fn defaults_are_values_of_optional_properties() {
+        let props = |properties: &str, required: &str| {
+            file(
+                "d.json",
+                &format!(r#""type": "object", "additionalProperties": false, "required": [{required}], "properties": {{{properties}}}"#),
+            )
+        };
+        let model = read(&[props(
+            r#""m": {"description": "m", "type": "object", "additionalProperties": {"type": "string"}, "default": {}},
+               "f": {"description": "f", "type": "boolean", "default": false},
+               "n": {"description": "n", "type": "integer", "format": "uint8", "default": 3}"#,
+            "",
+        )])
+        .expect("valid defaults");
+        let TypeKind::Struct(def) = &model.types[0].kind else { panic!("a struct") };
+        let defaults: Vec<_> = def.fields.iter().map(|f| f.default.clone()).collect();
+        assert_eq!(
+            defaults,
+            [Some(DefaultValue::EmptyMap), Some(DefaultValue::Bool(false)), Some(DefaultValue::Integer(3))]
+        );
+
+        let required = props(r#""f": {"description": "f", "type": "boolean", "default": false}"#, r#""f""#);
+        assert_eq!(error_of(&[required]), "d.json#/properties/f: a required property has no default");
+        let full = props(r#""l": {"description": "l", "type": "array", "items": {"type": "string"}, "default": ["x"]}"#, "");
+        assert_eq!(error_of(&[full]), "d.json#/properties/l: an object or array default must be empty ({} or [])");
+        let wrong = props(r#""n": {"description": "n", "type": "integer", "format": "uint8", "default": 300}"#, "");
+        assert_eq!(error_of(&[wrong]), "d.json#/properties/n: the default is not a value of the property's type");
     }
 
     #[test]

@@ -6,9 +6,10 @@
 //! each problem with its path); `Deserialize` goes through the same decoder,
 //! so serde users get the same strictness. File roots implement `Payload`.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use crate::model::{FieldDef, Model, Shape, StructDef, TypeDef, TypeKind, UnionDef, pascal_case};
+use crate::model::{DefaultValue, FieldDef, Model, Shape, StructDef, TypeDef, TypeKind, UnionDef, pascal_case};
 use crate::text::wrap;
 
 /// Doc comment lines end by this column.
@@ -17,6 +18,7 @@ const DOC_WIDTH: usize = 100;
 const CODE_WIDTH: usize = 120;
 
 pub fn emit(model: &Model) -> String {
+    let relevant = with_defaults(model);
     let mut out = String::new();
     out.push_str(HEADER);
     for def in &model.types {
@@ -27,6 +29,7 @@ pub fn emit(model: &Model) -> String {
             TypeKind::Union(union) => emit_union(&mut out, def, union),
         }
         emit_deserialize(&mut out, def);
+        emit_omit_defaults(&mut out, def, &relevant);
         if let Some(id) = &def.schema_id {
             let _ = write!(
                 out,
@@ -56,9 +59,10 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::Payload;
 use crate::decode::{self, Decode, Node, Object, Path, Problems};
+use crate::defaults::{self, OmitDefaults};
 ";
 
-fn doc(out: &mut String, indent: &str, text: &str) {
+pub(crate) fn doc(out: &mut String, indent: &str, text: &str) {
     for line in wrap(text, DOC_WIDTH - indent.len() - "/// ".len()) {
         if line.is_empty() {
             let _ = writeln!(out, "{indent}///");
@@ -273,6 +277,90 @@ fn emit_union(out: &mut String, def: &TypeDef, union: &UnionDef) {
     }
     out.push_str("            // `tag` returns one of TAGS.\n            _ => None,\n");
     out.push_str("        }\n    }\n}\n");
+}
+
+/// The `Node` literal of a default.
+fn default_node(default: &DefaultValue) -> String {
+    match default {
+        DefaultValue::EmptyMap => "Node::Map(Vec::new())".to_string(),
+        DefaultValue::EmptyList => "Node::Array(Vec::new())".to_string(),
+        DefaultValue::Bool(value) => format!("Node::Bool({value})"),
+        DefaultValue::Integer(value) => format!("Node::Integer({value})"),
+        DefaultValue::String(text) => format!("Node::String({text:?}.to_string())"),
+    }
+}
+
+/// The types whose values may hold a default, themselves or in a nested value.
+fn with_defaults(model: &Model) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    loop {
+        let before = found.len();
+        for def in &model.types {
+            if fields_of(def).any(|field| field.default.is_some() || named_in(&field.shape, &found).is_some()) {
+                found.insert(def.name.clone());
+            }
+        }
+        if found.len() == before {
+            return found;
+        }
+    }
+}
+
+fn fields_of(def: &TypeDef) -> Box<dyn Iterator<Item = &FieldDef> + '_> {
+    match &def.kind {
+        TypeKind::Struct(structure) => Box::new(structure.fields.iter()),
+        TypeKind::Union(union) => Box::new(union.variants.iter().flat_map(|v| v.fields.iter())),
+        TypeKind::StringEnum(_) => Box::new(std::iter::empty()),
+    }
+}
+
+/// The named type of `shape` (or of its items) when it is one of `types`.
+fn named_in<'s>(shape: &'s Shape, types: &BTreeSet<String>) -> Option<&'s str> {
+    match shape {
+        Shape::Named { name, .. } if types.contains(name) => Some(name),
+        Shape::Array { items, .. } => named_in(items, types),
+        _ => None,
+    }
+}
+
+/// The statements that leave the defaults of `fields` out of `entries`, and
+/// recurse into the nested values that may hold some.
+fn omit_statements(out: &mut String, indent: &str, fields: &[FieldDef], relevant: &BTreeSet<String>) {
+    for field in fields {
+        if let Some(default) = &field.default {
+            let _ = writeln!(out, "{indent}defaults::omit(entries, \"{}\", &{});", field.name, default_node(default));
+        }
+        let Some(name) = named_in(&field.shape, relevant) else { continue };
+        let helper = if matches!(field.shape, Shape::Array { .. }) { "nested_items" } else { "nested" };
+        let _ = writeln!(out, "{indent}defaults::{helper}(entries, \"{}\", {name}::omit_defaults);", field.name);
+    }
+}
+
+fn emit_omit_defaults(out: &mut String, def: &TypeDef, relevant: &BTreeSet<String>) {
+    let _ = writeln!(out, "\nimpl OmitDefaults for {} {{", def.name);
+    if !relevant.contains(&def.name) {
+        out.push_str("    fn omit_defaults(_node: &mut Node) {}\n}\n");
+        return;
+    }
+    out.push_str("    fn omit_defaults(node: &mut Node) {\n");
+    out.push_str("        let Node::Map(entries) = node else { return };\n");
+    match &def.kind {
+        TypeKind::Struct(structure) => omit_statements(out, "        ", &structure.fields, relevant),
+        TypeKind::Union(union) => {
+            let _ = writeln!(out, "        match defaults::tag(entries, \"{}\").as_deref() {{", union.tag);
+            for variant in &union.variants {
+                if !variant.fields.iter().any(|f| f.default.is_some() || named_in(&f.shape, relevant).is_some()) {
+                    continue;
+                }
+                let _ = writeln!(out, "            Some(\"{}\") => {{", variant.tag_value);
+                omit_statements(out, "                ", &variant.fields, relevant);
+                out.push_str("            }\n");
+            }
+            out.push_str("            _ => {}\n        }\n");
+        }
+        TypeKind::StringEnum(_) => {}
+    }
+    out.push_str("    }\n}\n");
 }
 
 fn emit_deserialize(out: &mut String, def: &TypeDef) {

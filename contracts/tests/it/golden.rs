@@ -34,6 +34,88 @@ fn every_fixture_has_its_golden_canonical_bytes_and_fingerprint() {
     every_payload(&mut Golden(serde_json::from_str(&text).expect("golden.json is JSON")));
 }
 
+/// A payload spelling out its schema defaults (`fixtures/defaults/`) has the
+/// golden bytes of the same payload without them: absent and default are one
+/// value in every fingerprint.
+#[test]
+fn schema_defaults_are_left_out_of_the_canonical_form() {
+    struct Defaults(Value, Vec<String>);
+    impl PayloadCheck for Defaults {
+        fn check<T: Payload + Clone + Debug + PartialEq>(&mut self, file: &str) {
+            let key = format!("defaults/{file}");
+            if !fixtures_dir().join(&key).is_file() {
+                return;
+            }
+            let payload: T = decoded(&key);
+            let expected = &self.0[&key];
+            let canonical = codec::canonical_msgpack(&payload).expect("canonical");
+            assert_eq!(Some(hex(&canonical).as_str()), expected["canonical"].as_str(), "{key}: canonical bytes");
+            assert_eq!(
+                Some(codec::fingerprint(&payload).expect("fingerprint").as_str()),
+                expected["fingerprint"].as_str(),
+                "{key}: fingerprint"
+            );
+            // JSON keeps the payload as it is: the defaults survive a round trip.
+            let json = codec::to_json(&payload).expect("JSON");
+            assert_eq!(codec::from_json::<T>(json.as_bytes()).expect("decodes"), payload, "{key}");
+            self.1.push(key);
+        }
+    }
+    let text = std::fs::read_to_string(fixtures_dir().join("golden.json")).expect("golden.json");
+    let mut check = Defaults(serde_json::from_str(&text).expect("golden.json is JSON"), Vec::new());
+    every_payload(&mut check);
+    assert_eq!(
+        check.1,
+        [
+            "defaults/dataset_spec.json",
+            "defaults/field_spec.json",
+            "defaults/table_schema_spec.json",
+            "defaults/validation_policy.json"
+        ]
+    );
+
+    // The documented example: metadata `{}` and no metadata are one field.
+    let field = |metadata: Option<std::collections::BTreeMap<String, String>>| FieldSpec {
+        name: "id".into(),
+        r#type: ArrowType::Int64,
+        nullable: false,
+        metadata,
+    };
+    let (empty, absent) = (field(Some(Default::default())), field(None));
+    assert_eq!(codec::fingerprint(&empty).unwrap(), codec::fingerprint(&absent).unwrap());
+    assert_eq!(
+        hex(&codec::canonical_msgpack(&field(Some(Default::default()))).unwrap()),
+        "83a46e616d65a26964a47479706581a474797065a5696e743634a86e756c6c61626c65c2"
+    );
+    let tagged = field(Some([("k".to_string(), "v".to_string())].into()));
+    assert_ne!(codec::fingerprint(&tagged).unwrap(), codec::fingerprint(&field(None)).unwrap());
+    // A value other than the default stays: `collect_all: true` is not `false`.
+    let policy = |collect_all| ValidationPolicy {
+        enabled: true,
+        mode: None,
+        sample_limit: None,
+        head: None,
+        tail: None,
+        collect_all,
+    };
+    assert_eq!(codec::fingerprint(&policy(Some(false))).unwrap(), codec::fingerprint(&policy(None)).unwrap());
+    assert_ne!(codec::fingerprint(&policy(Some(true))).unwrap(), codec::fingerprint(&policy(None)).unwrap());
+}
+
+/// A snapshot's identity fingerprint leaves out its fingerprint and commit time.
+#[test]
+fn the_snapshot_identity_fingerprint_is_golden() {
+    let text = std::fs::read_to_string(fixtures_dir().join("golden.json")).expect("golden.json");
+    let golden: Value = serde_json::from_str(&text).expect("golden.json is JSON");
+    let info: SnapshotInfo = decoded("snapshot_info.json");
+    let identity = info.identity_fingerprint().expect("fingerprint");
+    assert_eq!(Some(identity.as_str()), golden["snapshot_info.json"]["identity_fingerprint"].as_str());
+    let later = SnapshotInfo { commit_timestamp_ms: None, fingerprint: "0".repeat(64), ..info.clone() };
+    assert_eq!(later.identity_fingerprint().unwrap(), identity, "log cleanup does not change the identity");
+    let next = SnapshotInfo { version: info.version + 1, ..info };
+    assert_ne!(next.identity_fingerprint().unwrap(), identity);
+}
+
 #[test]
 fn small_payloads_have_the_documented_bytes() {
     // A map of two entries sorted by their encoded keys: "app_id" (a6 …)

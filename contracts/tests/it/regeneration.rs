@@ -2,9 +2,7 @@
 //! files are exactly what the generator makes of them.
 
 use dfpack_contracts::{SCHEMA_IDS, codec};
-use dfpack_contracts_codegen::{
-    PYTHON_MAX_PAYLOAD_BYTES, PYTHON_OUTPUT, RUST_OUTPUT, SCHEMA_DIR, generate, workspace_root,
-};
+use dfpack_contracts_codegen::{PYTHON_MAX_PAYLOAD_BYTES, PYTHON_OUTPUT, SCHEMA_DIR, generate, workspace_root};
 
 use crate::support::{PayloadCheck, every_payload, fixtures_dir};
 
@@ -12,10 +10,10 @@ use crate::support::{PayloadCheck, every_payload, fixtures_dir};
 fn generated_files_are_up_to_date() {
     let root = workspace_root();
     let generated = generate(&root.join(SCHEMA_DIR)).expect("the schemas are valid");
-    for (relative, expected) in [(RUST_OUTPUT, &generated.rust), (PYTHON_OUTPUT, &generated.python)] {
+    for (relative, expected) in generated.outputs() {
         let checked_in = std::fs::read_to_string(root.join(relative)).expect("the generated file exists");
         assert!(
-            checked_in == *expected,
+            checked_in == expected,
             "{relative} is not what schemas/ generates: run `cargo run -p dfpack-contracts-codegen` and commit the result"
         );
     }

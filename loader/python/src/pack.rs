@@ -55,6 +55,12 @@ impl Pack {
         Ok(dict)
     }
 
+    /// The manifest as a `PluginManifest` payload (schemas/plugin_manifest.json), in JSON.
+    #[getter]
+    fn manifest_json(&self, py: Python<'_>) -> PyResult<String> {
+        dfpack_contracts::codec::to_json(&self.inner.manifest_payload()).map_err(|e| to_py_err(py, e))
+    }
+
     /// Every export as a `(name, kind)` tuple, kind being "scalar" or "table".
     #[getter]
     fn exports<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {

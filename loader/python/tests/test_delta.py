@@ -26,6 +26,7 @@ from datafusion import SessionContext
 from datafusion.catalog import Catalog
 
 import dfpack
+from dfpack.contracts import SnapshotInfo
 
 # --- what a table holds, computed without the pack -------------------------------
 
@@ -533,6 +534,13 @@ def test_delta_snapshot(delta_ctx, delta_tables):
     schema = json.loads(snapshot["schema"])
     assert [f["name"] for f in schema["fields"]] == [f["name"] for f in replayed.fields]
     assert re.fullmatch(r"[0-9a-f]{64}", snapshot["fingerprint"])
+    # The row is a SnapshotInfo payload: the generated class decodes it strictly.
+    payload = dict(snapshot, schema=schema, properties=dict(snapshot["properties"]))
+    if payload["commit_timestamp_ms"] is None:
+        del payload["commit_timestamp_ms"]
+    info = SnapshotInfo.from_dict(payload)
+    assert info.version == snapshot["version"]
+    assert [f.name for f in info.schema.fields] == [f["name"] for f in replayed.fields]
     again = scalar(ctx, f"SELECT fingerprint FROM delta_snapshot('{root}')")
     older = scalar(ctx, f"SELECT fingerprint FROM delta_snapshot('{root}', 8)")
     assert again == snapshot["fingerprint"] != older

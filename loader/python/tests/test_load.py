@@ -43,6 +43,18 @@ def test_manifest_fields(pack):
     assert (pack.name, pack.version) == ("dfpack", dfpack.__version__)
 
 
+def test_the_manifest_is_a_plugin_manifest_payload(pack):
+    """The manifest as the schema's class: the values of pack.manifest, exports as entries."""
+    payload = pack.plugin_manifest
+    assert isinstance(payload, dfpack.contracts.PluginManifest)
+    manifest = pack.manifest
+    assert payload.pack_name == manifest["pack_name"] == "dfpack"
+    assert (payload.abi_major, payload.abi_minor) == (manifest["abi_major"], manifest["abi_minor"])
+    assert payload.path == manifest["path"]
+    assert [(entry.name, entry.kind) for entry in payload.exports] == manifest["exports"]
+    assert ("delta_snapshot", "table") in manifest["exports"]
+
+
 def test_exports_and_functions_agree(pack):
     functions = pack.functions
     assert [tuple(f) for f in functions] == [tuple(e) for e in pack.manifest["exports"]]

@@ -8,19 +8,18 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use dfpack_common::{Error, Result};
 use serde_json::Value;
 
 pub(crate) use decode::{Problems, Table};
 
 use dfpack_contracts::decode::{Decode, Node};
-use dfpack_contracts::{CommitOptions, ContractSpec, FeatureGate, ValidationPolicy};
+use dfpack_contracts::{CommitOptions, ContractSpec, DatasetSpec, FeatureGate, TableReference, ValidationPolicy};
 /// How a dataset is scanned: the payload type generated from `schemas/scan_options.json`.
 pub use dfpack_contracts::ScanOptions;
 
-use crate::gate::{ProtocolGate, Requirements, Support};
-use crate::table::{TableRef, VersionSpec};
+use crate::gate::ProtocolGate;
+use crate::table::{format_timestamp, parse_timestamp};
 
 /// The catalog name used when the config does not give one.
 pub const DEFAULT_CATALOG: &str = "delta";
@@ -47,23 +46,54 @@ impl Default for PackConfig {
     }
 }
 
+/// A dataset of the config: its name and the schema's `DatasetSpec`, with
+/// the two things resolved from it that every use needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DatasetConfig {
     pub name: String,
-    pub schema: String,
-    pub table: TableRef,
+    /// The dataset as configured: its `[datasets.<name>]` table.
+    pub spec: DatasetSpec,
+    /// Its table: the spec's `table_uri`, `storage_options`, `version` and
+    /// `timestamp` (that in one spelling).
+    pub table: TableReference,
+    /// Its gate: the spec's, else the config's default gate.
     pub gate: ProtocolGate,
-    pub scan: ScanOptions,
+}
+
+impl DatasetConfig {
+    /// The catalog schema it is listed in.
+    pub fn schema(&self) -> &str {
+        self.spec.schema.as_deref().unwrap_or(DEFAULT_SCHEMA)
+    }
+
+    pub fn scan(&self) -> ScanOptions {
+        self.spec.scan.clone().unwrap_or_default()
+    }
+
     /// What the dataset must look like; `None`: not contract-bound.
-    pub contract: Option<ContractSpec>,
+    pub fn contract(&self) -> Option<&ContractSpec> {
+        self.spec.contract.as_ref()
+    }
+
     /// How its data is checked against the contract at run time; `None`: not checked.
-    pub validation: Option<ValidationPolicy>,
+    pub fn validation(&self) -> Option<&ValidationPolicy> {
+        self.spec.validation.as_ref()
+    }
+
     /// Create the table from the contract's schema on the first write.
-    pub create_if_missing: bool,
+    pub fn create_if_missing(&self) -> bool {
+        self.spec.create_if_missing.unwrap_or(false)
+    }
+
     /// The partition columns of a table the pack creates, in order.
-    pub partition_columns: Vec<String>,
+    pub fn partition_columns(&self) -> &[String] {
+        self.spec.partition_columns.as_deref().unwrap_or_default()
+    }
+
     /// How writes to the dataset commit (per-write options override these).
-    pub commit: CommitOptions,
+    pub fn commit(&self) -> CommitOptions {
+        self.spec.commit.clone().unwrap_or_default()
+    }
 }
 
 /// When a cached snapshot of a table's latest version is checked for new commits.
@@ -106,7 +136,7 @@ impl PackConfig {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::Config(format!("cannot read pack config '{}': {e}", path.display())))?;
         PackConfig::parse(&text, ConfigFormat::of_path(path))
-            .map_err(|e| Error::Config(format!("pack config '{}': {}", path.display(), strip_kind(&e))))
+            .map_err(|e| Error::Config(format!("pack config '{}': {}", path.display(), e.untagged())))
     }
 
     /// Parses a config, sniffing its format.
@@ -176,16 +206,17 @@ impl PackConfig {
 
         let mut schemas = declared_schemas.clone().unwrap_or_else(|| vec![DEFAULT_SCHEMA.to_string()]);
         for dataset in config.datasets.values() {
-            if schemas.contains(&dataset.schema) {
+            let schema = dataset.schema();
+            if schemas.iter().any(|s| s == schema) {
                 continue;
             }
             if declared_schemas.is_some() {
                 problems.push(
                     &format!("datasets.{}.schema", dataset.name),
-                    format!("'{}' is not one of catalog.schemas ({})", dataset.schema, schemas.join(", ")),
+                    format!("'{schema}' is not one of catalog.schemas ({})", schemas.join(", ")),
                 );
             } else {
-                schemas.push(dataset.schema.clone());
+                schemas.push(schema.to_string());
             }
         }
         config.schemas = schemas;
@@ -194,15 +225,7 @@ impl PackConfig {
 
     /// The datasets of one schema.
     pub fn datasets_in(&self, schema: &str) -> impl Iterator<Item = &DatasetConfig> {
-        self.datasets.values().filter(move |d| d.schema == schema)
-    }
-}
-
-/// `Error::Config`'s display carries its kind tag; nested messages drop it.
-fn strip_kind(error: &Error) -> String {
-    match error {
-        Error::Config(message) => message.clone(),
-        other => other.to_string(),
+        self.datasets.values().filter(move |d| d.schema() == schema)
     }
 }
 
@@ -241,6 +264,9 @@ fn decode_cache(mut table: Table<'_>, problems: &mut Problems) -> CachePolicy {
     policy
 }
 
+/// Reads a dataset key by key, so that every problem of a file is reported
+/// at once with its path (the nested payloads with their generated decoders),
+/// then holds the whole `DatasetSpec` to its schema.
 fn decode_dataset(
     name: &str,
     mut table: Table<'_>,
@@ -248,8 +274,10 @@ fn decode_dataset(
     problems: &mut Problems,
 ) -> Option<DatasetConfig> {
     let before = problems.len();
-    let schema = table.string("schema", problems).unwrap_or_else(|| DEFAULT_SCHEMA.to_string());
-    if let Err(why) = check_identifier(&schema) {
+    let schema = table.string("schema", problems);
+    if let Some(schema) = &schema
+        && let Err(why) = check_identifier(schema)
+    {
         problems.push(&table.child_path("schema"), why);
     }
     let uri = table.required_string("table_uri", problems);
@@ -258,51 +286,50 @@ fn decode_dataset(
     {
         problems.push(&table.child_path("table_uri"), why);
     }
-    let storage_options = table.string_map("storage_options", problems).unwrap_or_default();
+    let storage_options = table.string_map("storage_options", problems);
     let version = table.integer("version", i64::MAX as u64, problems);
-    let timestamp = table.string("timestamp", problems).and_then(|text| match parse_timestamp(&text) {
+    let timestamp = table.string("timestamp", problems);
+    let at = timestamp.as_deref().and_then(|text| match parse_timestamp(text) {
         Ok(ts) => Some(ts),
         Err(why) => {
             problems.push(&table.child_path("timestamp"), why);
             None
         }
     });
-    let at = match (version, timestamp) {
-        (Some(_), Some(_)) => {
-            problems.push(table.path(), "give either version or timestamp, not both");
-            VersionSpec::Latest
-        }
-        (Some(v), None) => VersionSpec::Version(v),
-        (None, Some(ts)) => VersionSpec::Timestamp(ts),
-        (None, None) => VersionSpec::Latest,
+    if version.is_some() && timestamp.is_some() {
+        problems.push(table.path(), "give either version or timestamp, not both");
+    }
+    let spec = DatasetSpec {
+        schema,
+        table_uri: uri.unwrap_or_default(),
+        storage_options,
+        version,
+        timestamp,
+        gate: generated(&mut table, "gate", problems),
+        scan: generated(&mut table, "scan", problems),
+        contract: generated(&mut table, "contract", problems),
+        validation: generated(&mut table, "validation", problems),
+        create_if_missing: table.bool("create_if_missing", problems),
+        partition_columns: table.strings("partition_columns", problems),
+        commit: generated(&mut table, "commit", problems),
     };
-    let gate = match generated::<FeatureGate>(&mut table, "gate", problems) {
-        Some(gate) => ProtocolGate::from(gate),
-        None => default_gate.clone(),
-    };
-    let scan: ScanOptions = generated(&mut table, "scan", problems).unwrap_or_default();
-    let contract: Option<ContractSpec> = generated(&mut table, "contract", problems);
-    let validation: Option<ValidationPolicy> = generated(&mut table, "validation", problems);
-    let create_if_missing = table.bool("create_if_missing", problems).unwrap_or(false);
-    let partition_columns = table.strings("partition_columns", problems).unwrap_or_default();
-    let commit: CommitOptions = generated(&mut table, "commit", problems).unwrap_or_default();
-    check_contract_use(&table, contract.as_ref(), validation.as_ref(), create_if_missing, &partition_columns, problems);
+    check_contract_use(&table, &spec, problems);
+    let path = table.path().to_string();
     table.finish(problems);
     if problems.len() != before {
         return None;
     }
-    Some(DatasetConfig {
-        name: name.to_string(),
-        schema,
-        table: TableRef { uri: uri?, storage_options, at },
-        gate,
-        scan,
-        contract,
-        validation,
-        create_if_missing,
-        partition_columns,
-        commit,
-    })
+    // What reading key by key does not check (unique partition columns, ...).
+    let as_written = serde_json::to_value(&spec).map_err(|e| problems.push(&path, e.to_string())).ok()?;
+    decode_generated::<DatasetSpec>(&as_written, &path, problems)?;
+    let reference = TableReference {
+        uri: spec.table_uri.clone(),
+        storage_options: spec.storage_options.clone().filter(|options| !options.is_empty()),
+        version: spec.version,
+        timestamp: at.map(format_timestamp),
+    };
+    let gate = spec.gate.clone().map_or_else(|| default_gate.clone(), ProtocolGate::from);
+    Some(DatasetConfig { name: name.to_string(), spec, table: reference, gate })
 }
 
 /// Decodes `key` with the decoder generated from its JSON Schema, reporting
@@ -334,14 +361,10 @@ pub(crate) fn decode_generated<T: Decode>(value: &Value, path: &str, problems: &
 
 /// What only makes sense together: validation and partition columns need a
 /// contract to refer to, and a created table takes the contract's schema.
-fn check_contract_use(
-    table: &Table<'_>,
-    contract: Option<&ContractSpec>,
-    validation: Option<&ValidationPolicy>,
-    create_if_missing: bool,
-    partition_columns: &[String],
-    problems: &mut Problems,
-) {
+fn check_contract_use(table: &Table<'_>, spec: &DatasetSpec, problems: &mut Problems) {
+    let (contract, validation) = (spec.contract.as_ref(), spec.validation.as_ref());
+    let create_if_missing = spec.create_if_missing.unwrap_or(false);
+    let partition_columns = spec.partition_columns.as_deref().unwrap_or_default();
     if contract.is_none() {
         if validation.is_some_and(|policy| policy.enabled) {
             problems.push(&table.child_path("validation"), "needs a contract: validation checks data against it");
@@ -369,41 +392,4 @@ fn check_contract_use(
             }
         }
     }
-}
-
-impl From<FeatureGate> for ProtocolGate {
-    /// Requirements at the gate's top level; support under `support`, the
-    /// pack's own for whatever it leaves out.
-    fn from(gate: FeatureGate) -> Self {
-        let requirements = Requirements {
-            min_reader_version: gate.min_reader_version,
-            min_writer_version: gate.min_writer_version,
-            required_reader_features: gate.required_reader_features.unwrap_or_default(),
-            required_writer_features: gate.required_writer_features.unwrap_or_default(),
-        };
-        let defaults = Support::default();
-        let support = match gate.support {
-            Some(support) => Support {
-                max_reader_version: support.max_reader_version.unwrap_or(defaults.max_reader_version),
-                max_writer_version: support.max_writer_version.unwrap_or(defaults.max_writer_version),
-                reader_features: support.reader_features.map_or(defaults.reader_features, |f| f.into_iter().collect()),
-                writer_features: support.writer_features.map_or(defaults.writer_features, |f| f.into_iter().collect()),
-            },
-            None => defaults,
-        };
-        ProtocolGate { requirements, support }
-    }
-}
-
-/// RFC 3339 (`2024-01-02T03:04:05Z`), or a date (`2024-01-02`, midnight UTC).
-pub fn parse_timestamp(text: &str) -> std::result::Result<DateTime<Utc>, String> {
-    if let Ok(ts) = DateTime::parse_from_rfc3339(text) {
-        return Ok(ts.with_timezone(&Utc));
-    }
-    if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        && let Some(midnight) = date.and_hms_opt(0, 0, 0)
-    {
-        return Ok(midnight.and_utc());
-    }
-    Err(format!("'{text}' is not an RFC 3339 timestamp (2024-01-02T03:04:05Z) or a date (2024-01-02)"))
 }

@@ -18,7 +18,7 @@ use super::log_table::{LogRead, LogTable};
 use super::{DOC_SECTION, DeltaTableFunction};
 use crate::resolve::GatedTable;
 use crate::table::describe_delta_error;
-use crate::{DeltaEnv, ProtocolGate, TableRef, VersionSpec};
+use crate::{DeltaEnv, ProtocolGate, TableReference, TableReferenceExt, VersionSpec};
 
 #[derive(Debug)]
 pub struct DeltaAddActionsFunction {
@@ -94,7 +94,7 @@ impl LogRead for AddActionsRead {
     }
 
     async fn read(self, env: Arc<DeltaEnv>) -> dfpack_common::Result<RecordBatch> {
-        let table = TableRef { uri: self.uri.clone(), storage_options: BTreeMap::new(), at: self.at };
+        let table = TableReference::local(self.uri.clone()).at(self.at);
         let gated = env.resolver.resolve(&self.uri, &table, &ProtocolGate::default()).await?;
         rows(self.schema(), &gated)
     }

@@ -88,7 +88,7 @@ impl LogRead for CheckRead {
     async fn read(self, _env: Arc<DeltaEnv>) -> dfpack_common::Result<RecordBatch> {
         let output = self.schema();
         let BoundDataset { config, env } = self.dataset;
-        let Some(contract) = &config.contract else {
+        let Some(contract) = config.contract() else {
             return Err(dfpack_common::Error::Internal(format!("dataset '{}' lost its contract", config.name)));
         };
         let table = env.resolver.resolve(&config.name, &config.table, &config.gate).await?;

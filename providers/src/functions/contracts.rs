@@ -76,7 +76,7 @@ impl LogRead for ContractsRead {
         let datasets = self.registry.datasets();
         let contracts: Vec<_> = datasets
             .iter()
-            .filter_map(|d| d.config.contract.as_ref().map(|contract| (&d.config, contract)))
+            .filter_map(|d| d.config.contract().map(|contract| (&d.config, contract)))
             .collect();
         let columns = contracts.iter().map(|(_, contract)| {
             Some(
@@ -103,7 +103,7 @@ impl LogRead for ContractsRead {
         });
         let validation = contracts
             .iter()
-            .map(|(config, _)| config.validation.as_ref().map(serde_json::to_string).transpose())
+            .map(|(config, _)| config.validation().map(serde_json::to_string).transpose())
             .collect::<Result<Vec<Option<String>>, _>>()
             .map_err(|e| Error::Internal(format!("a validation policy did not encode: {e}")))?;
         let strings = |f: &dyn Fn(&crate::DatasetConfig) -> String| -> ArrayRef {
@@ -111,7 +111,7 @@ impl LogRead for ContractsRead {
         };
         let columns: Vec<ArrayRef> = vec![
             strings(&|config| config.name.clone()),
-            strings(&|config| config.schema.clone()),
+            strings(&|config| config.schema().to_string()),
             strings(&|config| config.table.uri.clone()),
             Arc::new(contracts.iter().map(|(_, c)| Some(c.evolution.as_str())).collect::<StringArray>()),
             string_lists(columns),

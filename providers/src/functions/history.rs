@@ -20,7 +20,7 @@ use super::log_table::{LogRead, LogTable};
 use super::{DOC_SECTION, DeltaTableFunction};
 use crate::gate::refusal_message;
 use crate::log::{LogFileKind, LogListing};
-use crate::{DeltaEnv, ProtocolGate, TableRef};
+use crate::{DeltaEnv, ProtocolGate, TableReference, TableReferenceExt};
 
 #[derive(Debug)]
 pub struct DeltaHistoryFunction {
@@ -110,7 +110,7 @@ impl LogRead for HistoryRead {
 
     async fn read(self, env: Arc<DeltaEnv>) -> dfpack_common::Result<RecordBatch> {
         let uri = self.uri.as_str();
-        let store = env.resolver.log_store(&TableRef::local(uri))?.object_store(None);
+        let store = env.resolver.log_store(&TableReference::local(uri))?.object_store(None);
         // One listing serves both the gate and the commits, so the commits
         // listed are exactly those of the version that was gated.
         let listing = LogListing::read(&store, uri).await?;

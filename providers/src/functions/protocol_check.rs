@@ -18,7 +18,7 @@ use super::{DOC_SECTION, DeltaTableFunction};
 use crate::config::{Problems, decode_generated};
 use crate::gate::refusal_message;
 use crate::resolve::ProtocolCheck;
-use crate::{DeltaEnv, ProtocolGate, TableRef};
+use crate::{DeltaEnv, ProtocolGate, TableReference, TableReferenceExt};
 
 #[derive(Debug)]
 pub struct DeltaProtocolCheckFunction {
@@ -115,7 +115,7 @@ impl LogRead for ProtocolCheckRead {
     }
 
     async fn read(self, env: Arc<DeltaEnv>) -> dfpack_common::Result<RecordBatch> {
-        let check = env.resolver.check_protocol(&TableRef::local(&self.uri), &self.gate).await?;
+        let check = env.resolver.check_protocol(&TableReference::local(&self.uri), &self.gate).await?;
         row(self.schema(), &check)
     }
 }

@@ -98,7 +98,7 @@ impl LogRead for ScansRead {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::{error, rows, session, table};
-    use crate::{ProtocolGate, ScanOptions, TableRef};
+    use crate::{ProtocolGate, ScanOptions, TableReference, TableReferenceExt};
 
     #[tokio::test(flavor = "multi_thread")]
     async fn scans_are_listed_as_they_were_planned() {
@@ -107,7 +107,7 @@ mod tests {
 
         let uri = table("delta-0.8.0-partitioned");
         let provider = env
-            .provider("events", &TableRef::local(&uri), &ProtocolGate::default(), &ScanOptions::default())
+            .provider("events", &TableReference::local(&uri), &ProtocolGate::default(), &ScanOptions::default())
             .await
             .expect("a readable table");
         ctx.register_table("events", provider).expect("registered");

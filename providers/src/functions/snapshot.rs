@@ -1,23 +1,23 @@
-//! `delta_snapshot(uri [, version])`: one row describing a table version, with
-//! a fingerprint of its identity.
+//! `delta_snapshot(uri [, version])`: one row describing a table version, a
+//! `SnapshotInfo` payload (schemas/snapshot_info.json) with the fingerprint of
+//! its identity.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, Int32Array, Int64Array, RecordBatch, StringArray, StructArray};
-use datafusion::arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef};
+use datafusion::arrow::array::{ArrayRef, Int32Array, Int64Array, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::error::Result;
 use datafusion::logical_expr::Documentation;
 use dfpack_common::Error;
-use dfpack_udfs::codec::canonical_fingerprint::fingerprint_row;
+use dfpack_contracts::{SnapshotInfo, TableSchemaSpec, codec};
 
 use super::args::Args;
-use super::columns::{int64, string_list_type, string_lists, string_map_type, string_maps, timestamp_type, timestamps};
+use super::columns::{int64, string_list_type, string_lists, string_map_type, string_maps};
 use super::log_table::{LogRead, LogTable};
 use super::{DOC_SECTION, DeltaTableFunction};
-use crate::resolve::GatedTable;
-use crate::{DeltaEnv, ProtocolGate, TableRef, VersionSpec};
+use crate::resolve::{GatedTable, table_arrow_schema};
+use crate::{DeltaEnv, ProtocolGate, TableReference, TableReferenceExt, VersionSpec};
 
 #[derive(Debug)]
 pub struct DeltaSnapshotFunction {
@@ -26,20 +26,6 @@ pub struct DeltaSnapshotFunction {
 
 const NAME: &str = "delta_snapshot";
 const PARAMETERS: &[&str] = &["uri", "version"];
-
-/// The columns the fingerprint is the canonical fingerprint of, as a struct.
-const IDENTITY: [&str; 10] = [
-    "table_root",
-    "version",
-    "table_id",
-    "min_reader_version",
-    "min_writer_version",
-    "reader_features",
-    "writer_features",
-    "partition_columns",
-    "schema",
-    "table_properties",
-];
 
 impl DeltaSnapshotFunction {
     pub fn new(env: Arc<DeltaEnv>) -> Self {
@@ -53,17 +39,15 @@ impl DeltaSnapshotFunction {
     pub fn documentation() -> Documentation {
         Documentation::builder(
             DOC_SECTION,
-            "One row describing a version of a Delta table, as its log defines it: the version and the time of its \
-             commit (the commit file's modification time, as Delta times versions; NULL once log cleanup removed \
-             it), the table's id and resolved root URL, its protocol (reader and writer versions and the features \
-             they need, legacy versions' implied features included), partition columns, logical schema (the log's \
-             schema JSON), table properties, and a fingerprint of all these. The fingerprint is \
-             `canonical_fingerprint(named_struct('table_root', table_root, 'version', version, 'table_id', table_id, \
-             'min_reader_version', min_reader_version, 'min_writer_version', min_writer_version, 'reader_features', \
-             reader_features, 'writer_features', writer_features, 'partition_columns', partition_columns, 'schema', \
-             schema, 'table_properties', table_properties))` over the row's own columns: the same table version has \
-             the same fingerprint however its URI is written, on every host. The table is read under the pack's \
-             default protocol gate: a table the pack cannot read is an error naming what it lacks \
+            "One row describing a version of a Delta table, as its log defines it: a `SnapshotInfo` payload \
+             (schemas/snapshot_info.json), one column per property. The table's resolved root URL and id, the \
+             version and the time of its commit in milliseconds since the epoch (the commit file's modification \
+             time, as Delta times versions; NULL once log cleanup removed it), its protocol (reader and writer \
+             versions and the features they need, legacy versions' implied features included), partition columns, \
+             logical schema (a TableSchemaSpec, as JSON), properties, and the version's identity fingerprint: the \
+             canonical fingerprint of the SnapshotInfo without its fingerprint and commit time, so the same table \
+             version has the same fingerprint however its URI is written, on every host. The table is read under \
+             the pack's default protocol gate: a table the pack cannot read is an error naming what it lacks \
              (`delta_protocol_check` reports it as a row instead).",
             "delta_snapshot(uri [, version])",
         )
@@ -73,7 +57,7 @@ impl DeltaSnapshotFunction {
             "```sql\n\
              > SELECT version, reader_features, partition_columns, fingerprint\n  \
              FROM delta_snapshot('/data/events', 12);\n\
-             > SELECT table_properties['delta.enableDeletionVectors'] FROM delta_snapshot('s3://bucket/events');\n\
+             > SELECT properties['delta.enableDeletionVectors'] FROM delta_snapshot('s3://bucket/events');\n\
              ```",
         )
         .build()
@@ -98,75 +82,88 @@ struct SnapshotRead {
 }
 
 impl LogRead for SnapshotRead {
+    /// The properties of `SnapshotInfo`, in the schema's order.
     fn schema(&self) -> SchemaRef {
         Arc::new(Schema::new(vec![
-            Field::new("uri", DataType::Utf8, false),
             Field::new("table_root", DataType::Utf8, false),
-            Field::new("version", DataType::Int64, false),
-            Field::new("commit_timestamp", timestamp_type(), true),
             Field::new("table_id", DataType::Utf8, false),
+            Field::new("version", DataType::Int64, false),
+            Field::new("commit_timestamp_ms", DataType::Int64, true),
             Field::new("min_reader_version", DataType::Int32, false),
             Field::new("min_writer_version", DataType::Int32, false),
             Field::new("reader_features", string_list_type(), false),
             Field::new("writer_features", string_list_type(), false),
             Field::new("partition_columns", string_list_type(), false),
             Field::new("schema", DataType::Utf8, false),
-            Field::new("table_properties", string_map_type(), false),
+            Field::new("properties", string_map_type(), false),
             Field::new("fingerprint", DataType::Utf8, false),
         ]))
     }
 
     async fn read(self, env: Arc<DeltaEnv>) -> dfpack_common::Result<RecordBatch> {
-        let table = TableRef { uri: self.uri.clone(), storage_options: BTreeMap::new(), at: self.at };
+        let table = TableReference::local(self.uri.clone()).at(self.at);
         let gated = env.resolver.resolve(&self.uri, &table, &ProtocolGate::default()).await?;
-        row(self.schema(), &gated)
+        row(self.schema(), &snapshot_info(&gated)?)
     }
 }
 
-fn row(schema: SchemaRef, gated: &GatedTable) -> dfpack_common::Result<RecordBatch> {
+/// The version `gated` as the schema's `SnapshotInfo`, its identity fingerprint filled in.
+pub fn snapshot_info(gated: &GatedTable) -> dfpack_common::Result<SnapshotInfo> {
     let metadata = gated.snapshot.metadata();
     let protocol = &gated.protocol;
-    let sorted = |set: BTreeSet<String>| Some(set.into_iter().collect::<Vec<_>>());
-    // The log's own JSON, not the parsed schema serialized again: a field's
-    // metadata is a HashMap there, so its keys would come out in another order
-    // in every process, and the fingerprint with them.
-    let schema_json = metadata.schema_string().as_str();
-    let properties: BTreeMap<&String, &String> = metadata.configuration().iter().collect();
-    let mut columns: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from(vec![gated.uri.as_str()])),
-        Arc::new(StringArray::from(vec![gated.log_store.root_url().as_str()])),
-        Arc::new(Int64Array::from(vec![int64(gated.version, "version")?])),
-        timestamps(vec![gated.commit_time.map(|t| t.timestamp_millis())]),
-        Arc::new(StringArray::from(vec![metadata.id()])),
-        Arc::new(Int32Array::from(vec![protocol.min_reader_version])),
-        Arc::new(Int32Array::from(vec![protocol.min_writer_version])),
-        string_lists([sorted(protocol.effective_reader_features())]),
-        string_lists([sorted(protocol.effective_writer_features())]),
-        string_lists([Some(metadata.partition_columns())]),
-        Arc::new(StringArray::from(vec![schema_json])),
-        string_maps([properties.into_iter().map(|(k, v)| (k, Some(v)))])?,
-    ];
-    columns.push(Arc::new(StringArray::from(vec![fingerprint(&schema, &columns)?])));
-    Ok(RecordBatch::try_new(schema, columns)?)
+    let schema = table_arrow_schema(gated)?;
+    let mut info = SnapshotInfo {
+        table_root: gated.log_store.root_url().to_string(),
+        table_id: metadata.id().to_string(),
+        version: gated.version,
+        commit_timestamp_ms: gated.commit_time.map(|t| t.timestamp_millis()),
+        min_reader_version: protocol.min_reader_version,
+        min_writer_version: protocol.min_writer_version,
+        reader_features: protocol.effective_reader_features().into_iter().collect(),
+        writer_features: protocol.effective_writer_features().into_iter().collect(),
+        partition_columns: metadata.partition_columns().to_vec(),
+        schema: TableSchemaSpec::try_from(schema.as_ref()).map_err(|e| {
+            Error::Delta(format!(
+                "the schema of table '{}' at version {} cannot be described: {}",
+                gated.name,
+                gated.version,
+                e.untagged()
+            ))
+        })?,
+        properties: metadata.configuration().iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        fingerprint: String::new(),
+    };
+    info.fingerprint = info.identity_fingerprint()?;
+    // What the pack emits is a valid payload of its schema.
+    codec::validate(&info).map_err(|e| Error::Internal(format!("delta_snapshot: {}", e.untagged())))?;
+    Ok(info)
 }
 
-/// BLAKE3-256 of the canonical MessagePack form of the identity columns as
-/// one struct: exactly what `canonical_fingerprint` computes in SQL.
-fn fingerprint(schema: &Schema, columns: &[ArrayRef]) -> dfpack_common::Result<String> {
-    let mut fields = Vec::with_capacity(IDENTITY.len());
-    let mut arrays = Vec::with_capacity(IDENTITY.len());
-    for name in IDENTITY {
-        let index = schema.index_of(name)?;
-        fields.push(Arc::new(schema.field(index).clone()));
-        arrays.push(Arc::clone(&columns[index]));
-    }
-    let identity = StructArray::try_new(Fields::from(fields), arrays, None)?;
-    fingerprint_row(&identity, 0).map_err(Error::from)
+/// One row: each property of `info` in its column.
+fn row(schema: SchemaRef, info: &SnapshotInfo) -> dfpack_common::Result<RecordBatch> {
+    let schema_json = codec::to_json(&info.schema)?;
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(vec![info.table_root.as_str()])),
+        Arc::new(StringArray::from(vec![info.table_id.as_str()])),
+        Arc::new(Int64Array::from(vec![int64(info.version, "version")?])),
+        Arc::new(Int64Array::from(vec![info.commit_timestamp_ms])),
+        Arc::new(Int32Array::from(vec![info.min_reader_version])),
+        Arc::new(Int32Array::from(vec![info.min_writer_version])),
+        string_lists([Some(&info.reader_features)]),
+        string_lists([Some(&info.writer_features)]),
+        string_lists([Some(&info.partition_columns)]),
+        Arc::new(StringArray::from(vec![schema_json])),
+        string_maps([info.properties.iter().map(|(k, v)| (k, Some(v)))])?,
+        Arc::new(StringArray::from(vec![info.fingerprint.as_str()])),
+    ];
+    Ok(RecordBatch::try_new(schema, columns)?)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{error, rows, session, table, value};
+    use dfpack_contracts::{ArrowType, SnapshotInfo, TableSchemaSpec, codec};
+
+    use super::super::test_support::{batches, error, rows, session, table, value};
 
     #[tokio::test(flavor = "multi_thread")]
     async fn a_deletion_vector_table_is_described() {
@@ -175,22 +172,22 @@ mod tests {
         let row = &rows(
             &ctx,
             &format!(
-                "SELECT uri, version, table_id, min_reader_version, min_writer_version, \
+                "SELECT version, table_id, min_reader_version, min_writer_version, \
                  array_has(reader_features, 'deletionVectors'), array_to_string(writer_features, ','), \
-                 cardinality(partition_columns), table_properties['delta.enableDeletionVectors'], \
-                 commit_timestamp IS NOT NULL, length(fingerprint), table_root \
+                 cardinality(partition_columns), properties['delta.enableDeletionVectors'], \
+                 commit_timestamp_ms > 1600000000000, length(fingerprint), table_root \
                  FROM delta_snapshot('{dv}')"
             ),
         )
         .await[0];
-        assert_eq!(row[0], dv);
-        assert_eq!(&row[1..11], ["1", "testId", "3", "7", "true", "deletionVectors", "0", "true", "true", "64"]);
+        assert_eq!(&row[..10], ["1", "testId", "3", "7", "true", "deletionVectors", "0", "true", "true", "64"]);
         let root = url::Url::from_directory_path(std::fs::canonicalize(&dv).expect("the table exists")).expect("a URL");
-        assert_eq!(row[11], root.as_str());
+        assert_eq!(row[10], root.as_str());
+        // The schema is a TableSchemaSpec payload.
         let schema = value(&ctx, &format!("SELECT schema FROM delta_snapshot('{dv}')")).await;
-        let parsed: serde_json::Value = serde_json::from_str(&schema).expect("the schema is JSON");
-        assert_eq!(parsed["type"], "struct");
-        assert_eq!(parsed["fields"][0]["name"], "value");
+        let parsed: TableSchemaSpec = codec::from_json(schema.as_bytes()).expect("a TableSchemaSpec");
+        assert_eq!(parsed.fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["value"]);
+        assert_eq!(parsed.fields[0].r#type, ArrowType::Int32);
     }
 
     #[tokio::test(flavor = "multi_thread")]
@@ -237,22 +234,24 @@ mod tests {
             "another table"
         );
 
-        // The documented recipe, in SQL, over the row's own columns.
-        ctx.register_udf(dfpack_udfs::codec::canonical_fingerprint().as_ref().clone());
+        // The row is a SnapshotInfo, and the fingerprint its identity fingerprint.
         for uri in [table("table-with-dv-small"), table("delta-0.8.0-partitioned"), simple] {
-            let same = value(
-                &ctx,
-                &format!(
-                    "SELECT fingerprint = canonical_fingerprint(named_struct('table_root', table_root, \
-                     'version', version, 'table_id', table_id, 'min_reader_version', min_reader_version, \
-                     'min_writer_version', min_writer_version, 'reader_features', reader_features, \
-                     'writer_features', writer_features, 'partition_columns', partition_columns, \
-                     'schema', schema, 'table_properties', table_properties)) FROM delta_snapshot('{uri}')"
-                ),
-            )
-            .await;
-            assert_eq!(same, "true", "{uri}");
+            let info = row_info(&ctx, &uri).await;
+            assert_eq!(info.identity_fingerprint().unwrap(), info.fingerprint, "{uri}");
         }
+    }
+
+    /// The row of `delta_snapshot(uri)` decoded as a `SnapshotInfo` payload
+    /// (its columns as JSON, the schema column's JSON text in place).
+    async fn row_info(ctx: &datafusion::prelude::SessionContext, uri: &str) -> SnapshotInfo {
+        let batches = batches(ctx, &format!("SELECT * FROM delta_snapshot('{uri}')")).await.unwrap();
+        let mut writer = datafusion::arrow::json::ArrayWriter::new(Vec::new());
+        writer.write_batches(&batches.iter().collect::<Vec<_>>()).unwrap();
+        writer.finish().unwrap();
+        let mut rows: serde_json::Value = serde_json::from_slice(&writer.into_inner()).unwrap();
+        let row = &mut rows[0];
+        row["schema"] = serde_json::from_str(row["schema"].as_str().unwrap()).unwrap();
+        codec::from_json(row.to_string().as_bytes()).unwrap_or_else(|e| panic!("{uri}: {e}"))
     }
 
     #[tokio::test(flavor = "multi_thread")]

@@ -32,13 +32,14 @@ pub use sink::{DeltaWriteSink, Target};
 use crate::config::DatasetConfig;
 use crate::gate::{ProtocolGate, refusal_message};
 use crate::resolve::{GatedTable, Resolver};
-use crate::table::{TableRef, VersionSpec};
+use crate::table::{TableReferenceExt, VersionSpec};
+use dfpack_contracts::TableReference;
 
 /// What a dataset says about writes into it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WriteSpec {
     pub name: String,
-    pub table: TableRef,
+    pub table: TableReference,
     /// The dataset's gate: its requirements hold for writes too, and its
     /// support is checked against the table's writer protocol.
     pub gate: ProtocolGate,
@@ -59,16 +60,16 @@ impl WriteSpec {
             name: dataset.name.clone(),
             table: dataset.table.clone(),
             gate: dataset.gate.clone(),
-            commit: dataset.commit.clone(),
-            contract: dataset.contract.clone(),
-            validation: dataset.validation.clone(),
-            partition_columns: dataset.partition_columns.clone(),
-            file_column: dataset.scan.file_column.clone(),
+            commit: dataset.commit(),
+            contract: dataset.contract().cloned(),
+            validation: dataset.validation().cloned(),
+            partition_columns: dataset.partition_columns().to_vec(),
+            file_column: dataset.scan().file_column,
         }
     }
 
     /// A table added at run time: default commit options, no contract.
-    pub fn of_table(name: &str, table: &TableRef, gate: &ProtocolGate, file_column: Option<String>) -> WriteSpec {
+    pub fn of_table(name: &str, table: &TableReference, gate: &ProtocolGate, file_column: Option<String>) -> WriteSpec {
         WriteSpec {
             name: name.to_string(),
             table: table.clone(),
@@ -93,7 +94,7 @@ pub fn plan_insert(
     insert_op: InsertOp,
     schema: SchemaRef,
 ) -> Result<Arc<dyn ExecutionPlan>> {
-    if spec.table.at != VersionSpec::Latest {
+    if spec.table.version_spec()? != VersionSpec::Latest {
         return Err(Error::Config(format!(
             "cannot write to '{}': it reads a pinned version or timestamp of its table; writes go to the latest \
              version, through a dataset without a pin",

@@ -9,7 +9,7 @@ use arrow::array::{Int64Array, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema};
 use crate::common::*;
 use deltalake_core::DeltaTableBuilder;
-use dfpack_providers::{CachePolicy, DeltaEnv, GatedTable, ProtocolGate, TableRef, VersionSpec};
+use dfpack_providers::{CachePolicy, DeltaEnv, GatedTable, ProtocolGate, TableReference, TableReferenceExt, VersionSpec};
 
 /// Appends rows with these ids through deltalake-core; returns the new version.
 async fn append(path: &str, ids: &[i64]) -> u64 {
@@ -23,11 +23,11 @@ async fn append(path: &str, ids: &[i64]) -> u64 {
     after
 }
 
-async fn resolve(env: &DeltaEnv, table: &TableRef) -> Arc<GatedTable> {
+async fn resolve(env: &DeltaEnv, table: &TableReference) -> Arc<GatedTable> {
     env.resolver.resolve("simple", table, &ProtocolGate::default()).await.expect("resolves")
 }
 
-async fn ids(env: &DeltaEnv, table: &TableRef) -> Vec<String> {
+async fn ids(env: &DeltaEnv, table: &TableReference) -> Vec<String> {
     query(&pack_context(env, "simple", table).await, "SELECT id FROM t").await.rows
 }
 
@@ -35,8 +35,8 @@ async fn ids(env: &DeltaEnv, table: &TableRef) -> Vec<String> {
 async fn check_every_query_shares_snapshots_and_sees_new_commits() {
     let (_dir, path) = copy_table("simple_table");
     let env = env(CachePolicy::CheckEveryQuery);
-    let latest = TableRef::local(&path);
-    let pinned = TableRef::local(&path).at(VersionSpec::Version(3));
+    let latest = TableReference::local(&path);
+    let pinned = TableReference::local(&path).at(VersionSpec::Version(3));
 
     let a = resolve(&env, &latest).await;
     let b = resolve(&env, &latest).await;
@@ -65,7 +65,7 @@ async fn check_every_query_shares_snapshots_and_sees_new_commits() {
     assert_eq!(p2.version, 3);
     assert!(Arc::ptr_eq(&p1.snapshot, &p2.snapshot), "a pinned version is unchanged and cached");
     // The old latest is still servable as a pinned version.
-    let v4 = resolve(&env, &TableRef::local(&path).at(VersionSpec::Version(4))).await;
+    let v4 = resolve(&env, &TableReference::local(&path).at(VersionSpec::Version(4))).await;
     assert!(Arc::ptr_eq(&a.snapshot, &v4.snapshot), "version 4 stays cached after the table moved on");
 }
 
@@ -83,7 +83,7 @@ async fn create_table(path: &str, commits: i64) {
 async fn check_every_query_notices_a_table_created_again_at_the_same_location() {
     let (_dir, path) = copy_table("simple_table");
     let env = env(CachePolicy::CheckEveryQuery);
-    let latest = TableRef::local(&path);
+    let latest = TableReference::local(&path);
     let before = resolve(&env, &latest).await;
     assert_eq!(before.version, 4);
     assert_eq!(ids(&env, &latest).await, ["5", "7", "9"]);
@@ -103,7 +103,7 @@ async fn check_every_query_notices_a_table_created_again_at_the_same_location() 
 async fn max_staleness_serves_the_cached_latest_without_checking() {
     let (_dir, path) = copy_table("simple_table");
     let env = env(CachePolicy::MaxStaleness(Duration::from_secs(3600)));
-    let latest = TableRef::local(&path);
+    let latest = TableReference::local(&path);
 
     let a = resolve(&env, &latest).await;
     assert_eq!(a.version, 4);
@@ -115,9 +115,9 @@ async fn max_staleness_serves_the_cached_latest_without_checking() {
     assert_eq!(ids(&env, &latest).await, ["5", "7", "9"]);
 
     // Naming the new version explicitly reads it.
-    let pinned = resolve(&env, &TableRef::local(&path).at(VersionSpec::Version(5))).await;
+    let pinned = resolve(&env, &TableReference::local(&path).at(VersionSpec::Version(5))).await;
     assert_eq!(pinned.version, 5);
-    assert_eq!(ids(&env, &TableRef::local(&path).at(VersionSpec::Version(5))).await, ["100", "5", "7", "9"]);
+    assert_eq!(ids(&env, &TableReference::local(&path).at(VersionSpec::Version(5))).await, ["100", "5", "7", "9"]);
 
     // A zero bound checks every time.
     let strict = DeltaEnv::new(tokio::runtime::Handle::current(), CachePolicy::MaxStaleness(Duration::ZERO));
@@ -130,7 +130,7 @@ async fn max_staleness_serves_the_cached_latest_without_checking() {
 async fn disabled_reads_the_log_afresh_every_time() {
     let (_dir, path) = copy_table("simple_table");
     let env = env(CachePolicy::Disabled);
-    let latest = TableRef::local(&path);
+    let latest = TableReference::local(&path);
 
     let a = resolve(&env, &latest).await;
     let b = resolve(&env, &latest).await;
@@ -148,13 +148,13 @@ async fn disabled_reads_the_log_afresh_every_time() {
 async fn the_latest_survives_the_eviction_of_pinned_versions() {
     let path = table_path("checkpoint-v2-table");
     let env = env(CachePolicy::CheckEveryQuery);
-    let latest = TableRef::local(&path);
+    let latest = TableReference::local(&path);
     let first = resolve(&env, &latest).await;
     assert_eq!(first.version, 9);
-    let v8 = TableRef::local(&path).at(VersionSpec::Version(8));
+    let v8 = TableReference::local(&path).at(VersionSpec::Version(8));
     let v8_first = resolve(&env, &v8).await;
     for v in 0..8 {
-        assert_eq!(resolve(&env, &TableRef::local(&path).at(VersionSpec::Version(v))).await.version, v);
+        assert_eq!(resolve(&env, &TableReference::local(&path).at(VersionSpec::Version(v))).await.version, v);
     }
     let again = resolve(&env, &latest).await;
     assert!(Arc::ptr_eq(&first.snapshot, &again.snapshot), "the latest was evicted");

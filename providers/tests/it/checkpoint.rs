@@ -11,7 +11,8 @@ use crate::common::*;
 use deltalake_core::DeltaTable;
 use deltalake_core::kernel::DataType;
 use dfpack_common::ErrorKind;
-use dfpack_providers::{CachePolicy, ProtocolGate, Requirements, TableRef, VersionSpec};
+use dfpack_contracts::FeatureGate;
+use dfpack_providers::{CachePolicy, ProtocolGate, TableReference, TableReferenceExt, VersionSpec};
 
 /// A table with a timestampNtz column (protocol 3/7 with reader feature
 /// timestampNtz), two appends, and a checkpoint at the last version.
@@ -55,7 +56,7 @@ async fn the_protocol_is_read_from_a_parquet_checkpoint() {
     let env = env(CachePolicy::default());
     // The commit after the checkpoint would hold a protocol only if it changed: there is none,
     // so the protocol of version 2 comes from the checkpoint's parquet alone.
-    let check = env.resolver.check_protocol(&TableRef::local(&path), &ProtocolGate::default()).await.expect("check");
+    let check = env.resolver.check_protocol(&TableReference::local(&path), &ProtocolGate::default()).await.expect("check");
     assert_eq!(check.version, 2);
     assert_eq!(check.protocol.min_reader_version, 3);
     assert_eq!(check.protocol.min_writer_version, 7);
@@ -64,21 +65,21 @@ async fn the_protocol_is_read_from_a_parquet_checkpoint() {
     assert!(check.report.passed());
 
     // Requirements are checked against what the checkpoint says.
-    let needs = |feature: &str| ProtocolGate {
-        requirements: Requirements { required_reader_features: vec![feature.to_string()], ..Default::default() },
+    let needs = |feature: &str| ProtocolGate::from(FeatureGate {
+        required_reader_features: Some(vec![feature.to_string()]),
         ..Default::default()
-    };
-    env.resolver.resolve("ntz", &TableRef::local(&path), &needs("timestampNtz")).await.expect("has timestampNtz");
+    });
+    env.resolver.resolve("ntz", &TableReference::local(&path), &needs("timestampNtz")).await.expect("has timestampNtz");
     let error =
-        env.resolver.resolve("ntz", &TableRef::local(&path), &needs("deletionVectors")).await.expect_err("no DVs");
+        env.resolver.resolve("ntz", &TableReference::local(&path), &needs("deletionVectors")).await.expect_err("no DVs");
     assert_eq!(error.kind(), ErrorKind::ProtocolGate);
     assert!(error.to_string().contains("reader version 3 [timestampNtz]"), "{error}");
 
     // And the rows match deltalake-core's, at the checkpoint and before it.
     for version in [None, Some(1)] {
         let table = match version {
-            Some(v) => TableRef::local(&path).at(VersionSpec::Version(v)),
-            None => TableRef::local(&path),
+            Some(v) => TableReference::local(&path).at(VersionSpec::Version(v)),
+            None => TableReference::local(&path),
         };
         let ours = query(&pack_context(&env, "ntz", &table).await, "SELECT * FROM t").await;
         let reference = query(&reference_context(&path, version).await, "SELECT * FROM t").await;

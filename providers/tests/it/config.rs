@@ -13,7 +13,7 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use dfpack_common::ErrorKind;
 use dfpack_providers::config::ConfigFormat;
-use dfpack_providers::{CachePolicy, PackConfig, ScanOptions, TableRef, VersionSpec};
+use dfpack_providers::{CachePolicy, PackConfig, ScanOptions, TableReference, TableReferenceExt, VersionSpec};
 
 const BROKEN: &str = r#"
 [datasets.events]
@@ -38,7 +38,7 @@ table_uri = "ftp://host/remote"
 fn a_config_with_one_dataset_decodes() {
     let config = PackConfig::parse("[datasets.events]\ntable_uri = \"/data/events\"\n", ConfigFormat::Toml)
         .expect("one valid dataset");
-    assert_eq!(config.datasets["events"].table, TableRef::local("/data/events"));
+    assert_eq!(config.datasets["events"].table, TableReference::local("/data/events"));
 }
 
 /// Regression: reported 7 errors instead of 5 (each dataset as an unknown key).
@@ -162,21 +162,24 @@ fn toml_and_json_decode_to_the_same_config() {
     assert_eq!(toml.schemas, ["default", "sales"]);
     assert_eq!(toml.cache, CachePolicy::MaxStaleness(Duration::from_secs(30)));
     let events = &toml.datasets["events"];
-    assert_eq!(events.schema, "default");
+    assert_eq!(events.schema(), "default");
     assert_eq!(
         events.table,
-        TableRef::local("/data/events").at(VersionSpec::Timestamp(Utc.with_ymd_and_hms(2024, 1, 2, 3, 4, 5).unwrap()))
+        TableReference::local("/data/events").at(VersionSpec::Timestamp(Utc.with_ymd_and_hms(2024, 1, 2, 3, 4, 5).unwrap()))
     );
-    assert_eq!(events.gate.requirements.min_reader_version, Some(1), "the top-level gate is the default");
+    assert_eq!(events.gate.spec().min_reader_version, Some(1), "the top-level gate is the default");
     let orders = &toml.datasets["orders"];
-    assert_eq!(orders.schema, "sales");
-    assert_eq!(orders.table.at, VersionSpec::Version(7));
-    assert_eq!(orders.table.storage_options, BTreeMap::from([("AWS_REGION".to_string(), "eu-west-1".to_string())]));
-    assert_eq!(orders.gate.requirements.required_reader_features, ["deletionVectors"]);
-    assert_eq!(orders.gate.requirements.min_reader_version, None, "a dataset's gate replaces the default");
-    assert_eq!(orders.gate.support.reader_features.len(), 2);
+    assert_eq!(orders.schema(), "sales");
+    assert_eq!(orders.table.version_spec().unwrap(), VersionSpec::Version(7));
     assert_eq!(
-        orders.scan,
+        orders.table.storage_options,
+        Some(BTreeMap::from([("AWS_REGION".to_string(), "eu-west-1".to_string())]))
+    );
+    assert_eq!(orders.gate.spec().required_reader_features, Some(vec!["deletionVectors".to_string()]));
+    assert_eq!(orders.gate.spec().min_reader_version, None, "a dataset's gate replaces the default");
+    assert_eq!(orders.gate.support().reader_features.map(|f| f.len()), Some(2));
+    assert_eq!(
+        orders.scan(),
         ScanOptions { file_column: Some("_file".into()), parquet_pushdown: Some(true), wrap_partition_values: None }
     );
     assert_eq!(toml.datasets_in("sales").map(|d| d.name.as_str()).collect::<Vec<_>>(), ["orders"]);
@@ -218,18 +221,32 @@ schema.fields = [
 fn a_contract_bound_dataset_decodes_into_the_generated_payload_types() {
     let config = PackConfig::parse(CONTRACT_BOUND, ConfigFormat::Toml).expect("a valid contract-bound dataset");
     let orders = &config.datasets["orders"];
-    let contract = orders.contract.as_ref().expect("a contract");
+    let contract = orders.contract().expect("a contract");
     assert_eq!(contract.evolution, dfpack_contracts::EvolutionPolicy::Additive);
     let names: Vec<&str> = contract.schema.fields.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["id", "country"]);
-    let validation = orders.validation.as_ref().expect("a validation policy");
+    let validation = orders.validation().expect("a validation policy");
     assert_eq!((validation.enabled, validation.mode, validation.head), (true, Some(dfpack_contracts::ValidationMode::Warn), Some(100)));
-    assert!(orders.create_if_missing);
-    assert_eq!(orders.partition_columns, ["country"]);
-    let commit = &orders.commit;
+    assert!(orders.create_if_missing());
+    assert_eq!(orders.partition_columns(), ["country"]);
+    let commit = orders.commit();
     assert_eq!(commit.app_transaction, Some(dfpack_contracts::AppTransaction { app_id: "etl".into(), version: 7 }));
     assert_eq!(commit.max_retries, Some(3));
     assert_eq!(commit.metadata.as_ref().map(|m| m["job"].as_str()), Some("nightly"));
+}
+
+/// The dataset is held to the whole DatasetSpec schema, with its config path:
+/// also what reading key by key does not check (a repeated partition column).
+#[test]
+fn a_dataset_breaking_its_schema_elsewhere_is_refused_with_its_path() {
+    let config = PackConfig::parse(CONTRACT_BOUND, ConfigFormat::Toml).expect("valid");
+    let orders = &config.datasets["orders"];
+    assert_eq!(orders.spec.table_uri, "/data/orders");
+    assert_eq!(orders.table, TableReference::local("/data/orders"));
+    let repeated = CONTRACT_BOUND.replace(r#"partition_columns = ["country"]"#, r#"partition_columns = ["country", "country"]"#);
+    let message = PackConfig::parse(&repeated, ConfigFormat::Toml).expect_err("a repeated column").to_string();
+    assert!(message.contains("1 error, nothing was registered"), "{message}");
+    assert!(message.contains("\n  datasets.orders.partition_columns[1]: "), "{message}");
 }
 
 /// Problems inside generated payloads carry their full config path, next to

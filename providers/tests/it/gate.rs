@@ -5,13 +5,11 @@
 
 use crate::common::*;
 use dfpack_common::ErrorKind;
-use dfpack_providers::{CachePolicy, ProtocolGate, Requirements, ScanOptions, TableRef, VersionSpec};
+use dfpack_contracts::FeatureGate;
+use dfpack_providers::{CachePolicy, ProtocolGate, ScanOptions, TableReference, TableReferenceExt, VersionSpec};
 
 fn requiring_deletion_vectors() -> ProtocolGate {
-    ProtocolGate {
-        requirements: Requirements { required_reader_features: vec!["deletionVectors".into()], ..Default::default() },
-        ..Default::default()
-    }
+    ProtocolGate::from(FeatureGate { required_reader_features: Some(vec!["deletionVectors".into()]), ..Default::default() })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -21,7 +19,7 @@ async fn type_widening_is_refused_by_feature_name_at_its_latest_version() {
     assert_eq!(latest, 2);
     let env = env(CachePolicy::default());
     let error = env
-        .provider("widened", &TableRef::local(&path), &ProtocolGate::default(), &ScanOptions::default())
+        .provider("widened", &TableReference::local(&path), &ProtocolGate::default(), &ScanOptions::default())
         .await
         .expect_err("typeWidening-preview is not readable");
     let message = error.to_string();
@@ -39,7 +37,7 @@ async fn type_widening_is_refused_by_feature_name_at_its_latest_version() {
     let at_1 = env
         .provider(
             "widened",
-            &TableRef::local(&path).at(VersionSpec::Version(1)),
+            &TableReference::local(&path).at(VersionSpec::Version(1)),
             &ProtocolGate::default(),
             &ScanOptions::default(),
         )
@@ -53,7 +51,7 @@ async fn type_widening_is_refused_by_feature_name_at_its_latest_version() {
 async fn type_widening_at_version_0_reads_like_deltalake() {
     let path = table_path("type-widening");
     let env = env(CachePolicy::default());
-    let ctx = pack_context(&env, "widened", &TableRef::local(&path).at(VersionSpec::Version(0))).await;
+    let ctx = pack_context(&env, "widened", &TableReference::local(&path).at(VersionSpec::Version(0))).await;
     let ours = query(&ctx, "SELECT * FROM t").await;
     let reference = query(&reference_context(&path, Some(0)).await, "SELECT * FROM t").await;
     assert_eq!(ours.rows.len(), 1, "one row written at version 0");
@@ -67,7 +65,7 @@ async fn an_unknown_reader_version_and_feature_are_refused_by_name() {
     let path = table_path("simple_table_features");
     let env = env(CachePolicy::default());
     let result =
-        env.provider("features", &TableRef::local(&path), &ProtocolGate::default(), &ScanOptions::default()).await;
+        env.provider("features", &TableReference::local(&path), &ProtocolGate::default(), &ScanOptions::default()).await;
     let error = result.expect_err("reader version 5 with 'blahabl' is refused");
     let message = error.to_string();
     assert_eq!(error.kind(), ErrorKind::ProtocolGate, "{message}");
@@ -78,7 +76,7 @@ async fn an_unknown_reader_version_and_feature_are_refused_by_name() {
 
     // The cheap protocol check says the same without loading anything.
     let check =
-        env.resolver.check_protocol(&TableRef::local(&path), &ProtocolGate::default()).await.expect("readable log");
+        env.resolver.check_protocol(&TableReference::local(&path), &ProtocolGate::default()).await.expect("readable log");
     assert_eq!(check.protocol.min_reader_version, 5);
     assert!(!check.report.passed());
     assert!(check.report.missing.iter().any(|m| m.contains("blahabl")), "{:?}", check.report.missing);
@@ -89,7 +87,7 @@ async fn a_required_reader_feature_refuses_tables_without_it() {
     let env = env(CachePolicy::default());
     let simple = table_path("simple_table");
     let error = env
-        .provider("simple", &TableRef::local(&simple), &requiring_deletion_vectors(), &ScanOptions::default())
+        .provider("simple", &TableReference::local(&simple), &requiring_deletion_vectors(), &ScanOptions::default())
         .await
         .expect_err("simple_table has no deletion vectors");
     assert_eq!(error.kind(), ErrorKind::ProtocolGate, "{error}");
@@ -98,13 +96,13 @@ async fn a_required_reader_feature_refuses_tables_without_it() {
     assert!(message.contains("reader version 1"), "{message}");
 
     // The same table under the default gate is fine: the refusal was the requirement's.
-    env.provider("simple", &TableRef::local(&simple), &ProtocolGate::default(), &ScanOptions::default())
+    env.provider("simple", &TableReference::local(&simple), &ProtocolGate::default(), &ScanOptions::default())
         .await
         .expect("simple_table under the default gate");
 
     let dv = table_path("table-with-dv-small");
     let provider = env
-        .provider("dv", &TableRef::local(&dv), &requiring_deletion_vectors(), &ScanOptions::default())
+        .provider("dv", &TableReference::local(&dv), &requiring_deletion_vectors(), &ScanOptions::default())
         .await
         .expect("table-with-dv-small has deletionVectors");
     assert_eq!(provider.table().protocol.reader_features.as_deref(), Some(&["deletionVectors".to_string()][..]));
@@ -117,7 +115,7 @@ async fn a_required_reader_feature_refuses_tables_without_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cached_table_is_gated_again_for_each_gate() {
     let env = env(CachePolicy::CheckEveryQuery);
-    let simple = TableRef::local(table_path("simple_table"));
+    let simple = TableReference::local(table_path("simple_table"));
     env.resolver.resolve("simple", &simple, &ProtocolGate::default()).await.expect("cached now");
     let error =
         env.resolver.resolve("simple", &simple, &requiring_deletion_vectors()).await.expect_err("still refused");
@@ -136,7 +134,7 @@ async fn a_refusal_keeps_its_kind_through_datafusion() {
     let error = env
         .provider(
             "widened",
-            &TableRef::local(table_path("type-widening")),
+            &TableReference::local(table_path("type-widening")),
             &ProtocolGate::default(),
             &ScanOptions::default(),
         )
@@ -153,7 +151,7 @@ async fn missing_and_non_delta_folders_are_named_errors() {
     let env = env(CachePolicy::default());
     let absent = "/nonexistent/dfpack/events";
     let error = env
-        .provider("events", &TableRef::local(absent), &ProtocolGate::default(), &ScanOptions::default())
+        .provider("events", &TableReference::local(absent), &ProtocolGate::default(), &ScanOptions::default())
         .await
         .expect_err("no such folder");
     assert_eq!(error.kind(), ErrorKind::Delta, "{error}");
@@ -163,7 +161,7 @@ async fn missing_and_non_delta_folders_are_named_errors() {
     std::fs::create_dir(empty.path().join("_delta_log")).expect("mkdir");
     let uri = empty.path().to_string_lossy().into_owned();
     let error = env
-        .provider("empty", &TableRef::local(&uri), &ProtocolGate::default(), &ScanOptions::default())
+        .provider("empty", &TableReference::local(&uri), &ProtocolGate::default(), &ScanOptions::default())
         .await
         .expect_err("no commits");
     assert_eq!(error.kind(), ErrorKind::Delta, "{error}");

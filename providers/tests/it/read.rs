@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use crate::common::*;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
-use dfpack_providers::{CachePolicy, TableRef};
+use dfpack_providers::{CachePolicy, TableReference, TableReferenceExt};
 use serde_json::Value;
 
 /// The logical column names of a table, from the newest `metaData` action of its JSON commits.
@@ -36,7 +36,7 @@ fn logical_columns(path: &str) -> BTreeSet<String> {
 async fn same_as_deltalake(name: &str) -> Rendered {
     let path = table_path(name);
     let env = env(CachePolicy::default());
-    let ours = query(&pack_context(&env, name, &TableRef::local(&path)).await, "SELECT * FROM t").await;
+    let ours = query(&pack_context(&env, name, &TableReference::local(&path)).await, "SELECT * FROM t").await;
     let reference = query(&reference_context(&path, None).await, "SELECT * FROM t").await;
 
     assert!(!ours.rows.is_empty(), "{name}: no rows read");
@@ -151,7 +151,7 @@ async fn variant_table_is_admitted_and_pruned_but_its_data_files_are_missing() {
     let name = "spark-variant-stable-feature-checkpoint";
     let path = table_path(name);
     let env = env(CachePolicy::default());
-    let ctx = pack_context(&env, name, &TableRef::local(&path)).await;
+    let ctx = pack_context(&env, name, &TableReference::local(&path)).await;
     let reference = reference_context(&path, None).await;
 
     let schema_of = |ctx: &SessionContext| {
@@ -191,7 +191,7 @@ async fn partition_predicates_prune_files_inside_the_scan() {
     assert_eq!((adds.len(), matching), (6, 2), "the log's partition values changed?");
 
     let env = env(CachePolicy::default());
-    let ctx = pack_context(&env, name, &TableRef::local(&path)).await;
+    let ctx = pack_context(&env, name, &TableReference::local(&path)).await;
     query(&ctx, "SELECT * FROM t").await;
     let full = last_scan(&env);
     assert_eq!(full.files, adds.len() as u64);
@@ -232,7 +232,7 @@ async fn statistics_predicates_prune_files_inside_the_scan() {
     assert_eq!((adds.len(), eq3, gt8), (9, 1, 2));
 
     let env = env(CachePolicy::default());
-    let ctx = pack_context(&env, name, &TableRef::local(&path)).await;
+    let ctx = pack_context(&env, name, &TableReference::local(&path)).await;
     let reference = reference_context(&path, None).await;
     query(&ctx, "SELECT * FROM t").await;
     let full = last_scan(&env).files;
@@ -254,7 +254,7 @@ async fn statistics_predicates_prune_files_inside_the_scan() {
 async fn a_limit_returns_exactly_the_limit() {
     let name = "cdf-table";
     let env = env(CachePolicy::default());
-    let ctx = pack_context(&env, name, &TableRef::local(table_path(name))).await;
+    let ctx = pack_context(&env, name, &TableReference::local(table_path(name))).await;
     for limit in [1usize, 3, 9] {
         let rows = query(&ctx, &format!("SELECT * FROM t LIMIT {limit}")).await;
         assert_eq!(rows.rows.len(), limit);
@@ -272,7 +272,7 @@ async fn column_mapped_predicates_prune_by_logical_names() {
     let name = "table_with_column_mapping";
     let path = table_path(name);
     let env = env(CachePolicy::default());
-    let ctx = pack_context(&env, name, &TableRef::local(&path)).await;
+    let ctx = pack_context(&env, name, &TableReference::local(&path)).await;
     let reference = reference_context(&path, None).await;
     query(&ctx, "SELECT * FROM t").await;
     assert_eq!(last_scan(&env).files, 2);
@@ -294,7 +294,7 @@ async fn typed_partition_values_prune() {
     let name = "delta-2.2.0-partitioned-types";
     let path = table_path(name);
     let env = env(CachePolicy::default());
-    let ctx = pack_context(&env, name, &TableRef::local(&path)).await;
+    let ctx = pack_context(&env, name, &TableReference::local(&path)).await;
     let reference = reference_context(&path, None).await;
     for (sql, files) in [
         ("SELECT * FROM t WHERE c1 = 5", 1),
@@ -316,7 +316,7 @@ async fn scan_options_are_honoured() {
     let name = "delta-0.8.0-partitioned";
     let path = table_path(name);
     let env = env(CachePolicy::default());
-    let plain = query(&pack_context(&env, name, &TableRef::local(&path)).await, "SELECT * FROM t").await;
+    let plain = query(&pack_context(&env, name, &TableReference::local(&path)).await, "SELECT * FROM t").await;
 
     let options = ScanOptions {
         file_column: Some("_file".into()),
@@ -324,7 +324,7 @@ async fn scan_options_are_honoured() {
         wrap_partition_values: Some(true),
     };
     let provider =
-        env.provider(name, &TableRef::local(&path), &ProtocolGate::default(), &options).await.expect("provider");
+        env.provider(name, &TableReference::local(&path), &ProtocolGate::default(), &options).await.expect("provider");
     let ctx = SessionContext::new();
     ctx.register_table("t", provider).expect("register");
 
@@ -353,7 +353,7 @@ async fn counts_and_aggregates_respect_deletion_vectors() {
     let name = "table-with-dv-small";
     let path = table_path(name);
     let env = env(CachePolicy::default());
-    let ctx = pack_context(&env, name, &TableRef::local(&path)).await;
+    let ctx = pack_context(&env, name, &TableReference::local(&path)).await;
     let reference = reference_context(&path, None).await;
     for (sql, expected) in [
         ("SELECT count(*) FROM t", "8"),
@@ -368,8 +368,8 @@ async fn counts_and_aggregates_respect_deletion_vectors() {
     // Counts on other tables, against deltalake-core.
     for name in ["cdf-table", "simple_table", "checkpoint-v2-table", "table_with_liquid_clustering"] {
         let path = table_path(name);
-        let ours = query(&pack_context(&env, name, &TableRef::local(&path)).await, "SELECT count(*) FROM t").await;
-        let all = query(&pack_context(&env, name, &TableRef::local(&path)).await, "SELECT * FROM t").await;
+        let ours = query(&pack_context(&env, name, &TableReference::local(&path)).await, "SELECT count(*) FROM t").await;
+        let all = query(&pack_context(&env, name, &TableReference::local(&path)).await, "SELECT * FROM t").await;
         assert_eq!(ours.rows, [all.rows.len().to_string()], "{name}");
     }
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::common::*;
 use datafusion::prelude::{SessionConfig, SessionContext};
-use dfpack_providers::{CachePolicy, DeltaEnv, ProtocolGate, ScanOptions, TableRef};
+use dfpack_providers::{CachePolicy, DeltaEnv, ProtocolGate, ScanOptions, TableReference, TableReferenceExt};
 use tokio::runtime::{Builder, Runtime};
 
 /// The pack's own runtime, as a plugin would own it. Kept for the process (a
@@ -20,7 +20,7 @@ fn pack_runtime() -> &'static Runtime {
 async fn read_through(env: Arc<DeltaEnv>, ctx: SessionContext) {
     for (name, rows) in [("table-with-dv-small", 8), ("delta-0.8.0-partitioned", 7), ("simple_table", 3)] {
         let provider = env
-            .provider(name, &TableRef::local(table_path(name)), &ProtocolGate::default(), &ScanOptions::default())
+            .provider(name, &TableReference::local(table_path(name)), &ProtocolGate::default(), &ScanOptions::default())
             .await
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         ctx.deregister_table("t").expect("deregister");
@@ -70,7 +70,7 @@ fn the_packs_scan_runs_every_partition_without_a_runtime() {
     futures::executor::block_on(async {
         for (name, rows) in [("delta-0.8.0-partitioned", 7), ("cdf-table", 9), ("table-with-dv-small", 8)] {
             let provider = env
-                .provider(name, &TableRef::local(table_path(name)), &ProtocolGate::default(), &ScanOptions::default())
+                .provider(name, &TableReference::local(table_path(name)), &ProtocolGate::default(), &ScanOptions::default())
                 .await
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
             let plan = provider.scan(&ctx.state(), None, &[], None).await.expect("scan");

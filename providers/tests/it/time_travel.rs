@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use chrono::{DateTime, TimeZone, Utc};
 use crate::common::*;
 use dfpack_common::ErrorKind;
-use dfpack_providers::{CachePolicy, ProtocolGate, TableRef, VersionSpec};
+use dfpack_providers::{CachePolicy, ProtocolGate, TableReference, TableReferenceExt, VersionSpec};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_version_reads_what_deltalake_reads_at_it() {
@@ -17,7 +17,7 @@ async fn each_version_reads_what_deltalake_reads_at_it() {
     let env = env(CachePolicy::default());
     let mut seen = Vec::new();
     for v in 0..=latest {
-        let table = TableRef::local(&path).at(VersionSpec::Version(v));
+        let table = TableReference::local(&path).at(VersionSpec::Version(v));
         let ctx = pack_context(&env, "simple", &table).await;
         let ours = query(&ctx, "SELECT * FROM t").await;
         let reference = query(&reference_context(&path, Some(v)).await, "SELECT * FROM t").await;
@@ -39,7 +39,7 @@ async fn a_version_after_the_latest_is_a_delta_error_naming_the_latest() {
     let env = env(CachePolicy::default());
     let error = env
         .resolver
-        .resolve("simple", &TableRef::local(&path).at(VersionSpec::Version(5)), &ProtocolGate::default())
+        .resolve("simple", &TableReference::local(&path).at(VersionSpec::Version(5)), &ProtocolGate::default())
         .await
         .expect_err("version 5 does not exist");
     assert_eq!(error.kind(), ErrorKind::Delta, "{error}");
@@ -68,26 +68,26 @@ async fn a_timestamp_picks_the_newest_commit_at_or_before_it() {
     for v in 0..=latest {
         let commit_time = base + hour * v as i32;
         for (label, t) in [("at", commit_time), ("between", commit_time + chrono::Duration::minutes(30))] {
-            let table = TableRef::local(&path).at(VersionSpec::Timestamp(t));
+            let table = TableReference::local(&path).at(VersionSpec::Timestamp(t));
             let gated = env.resolver.resolve("simple", &table, &ProtocolGate::default()).await.expect("resolves");
             assert_eq!(gated.version, v, "{label} commit {v} ({t})");
             assert_eq!(gated.commit_time, Some(commit_time), "{label} commit {v}");
         }
         // And the rows are that version's.
-        let table = TableRef::local(&path).at(VersionSpec::Timestamp(commit_time + chrono::Duration::minutes(59)));
+        let table = TableReference::local(&path).at(VersionSpec::Timestamp(commit_time + chrono::Duration::minutes(59)));
         let ours = query(&pack_context(&env, "simple", &table).await, "SELECT * FROM t").await;
         let reference = query(&reference_context(&path, Some(v)).await, "SELECT * FROM t").await;
         assert_eq!(ours, reference, "rows at a time after commit {v}");
     }
     // Long after the last commit: the latest.
-    let later = TableRef::local(&path).at(VersionSpec::Timestamp(base + hour * 1000));
+    let later = TableReference::local(&path).at(VersionSpec::Timestamp(base + hour * 1000));
     assert_eq!(
         env.resolver.resolve("simple", &later, &ProtocolGate::default()).await.expect("resolves").version,
         latest
     );
 
     // Before the first commit: an error naming the earliest commit.
-    let before = TableRef::local(&path).at(VersionSpec::Timestamp(base - chrono::Duration::seconds(1)));
+    let before = TableReference::local(&path).at(VersionSpec::Timestamp(base - chrono::Duration::seconds(1)));
     let error =
         env.resolver.resolve("simple", &before, &ProtocolGate::default()).await.expect_err("nothing that early");
     assert_eq!(error.kind(), ErrorKind::Delta, "{error}");
@@ -107,7 +107,7 @@ async fn every_version_of_the_v2_checkpoint_table_reads_what_deltalake_reads() {
     let env = env(CachePolicy::default());
     let mut counts = Vec::new();
     for v in 0..=latest {
-        let table = TableRef::local(&path).at(VersionSpec::Version(v));
+        let table = TableReference::local(&path).at(VersionSpec::Version(v));
         let gated = env.resolver.resolve("v2", &table, &ProtocolGate::default()).await.expect("resolves");
         assert_eq!(gated.protocol.reader_features.as_deref(), Some(&["v2Checkpoint".to_string()][..]), "version {v}");
         let ours = query(&pack_context(&env, "v2", &table).await, "SELECT * FROM t").await;

@@ -32,6 +32,10 @@ pub extern "C" fn manifest() -> RResult<PackManifest, RString> {
                 manifest.arrow_version = value.into();
                 true
             }
+            "pack_name" => {
+                manifest.pack_name = value.into();
+                true
+            }
             "target" => {
                 manifest.target = value.into();
                 true

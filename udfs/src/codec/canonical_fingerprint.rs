@@ -113,7 +113,6 @@ fn fingerprint_column(array: &dyn Array) -> Result<ArrayRef> {
 }
 
 /// The fingerprint of one row of `array`: what `canonical_fingerprint` returns for it.
-/// The pack's other fingerprints (snapshot identity, cache keys) are made here.
 pub fn fingerprint_row(array: &dyn Array, row: usize) -> Result<String> {
     let mut encoded = Vec::new();
     CanonicalEncoder::try_new(NAME, array)?.append(row, &mut encoded)?;

@@ -67,7 +67,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple, Union
 
-from . import _native, errors
+from . import _native, contracts, errors
 from .errors import (
     AbiError,
     ArrowError,
@@ -341,6 +341,12 @@ class Pack:
         manifest = dict(self._manifest)
         manifest["exports"] = list(manifest["exports"])
         return manifest
+
+    @property
+    def plugin_manifest(self) -> contracts.PluginManifest:
+        """The manifest as the schema's payload class (``schemas/plugin_manifest.json``):
+        the same values as :attr:`manifest`, each export a ``contracts.ExportEntry``."""
+        return contracts.PluginManifest.from_json(self._native.manifest_json)
 
     @property
     def name(self) -> str:

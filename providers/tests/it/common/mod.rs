@@ -13,7 +13,7 @@ use arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::catalog::TableProvider;
 use datafusion::prelude::SessionContext;
 use deltalake_core::DeltaTableBuilder;
-use dfpack_providers::{CachePolicy, DeltaEnv, ProtocolGate, ScanOptions, TableRef};
+use dfpack_providers::{CachePolicy, DeltaEnv, ProtocolGate, ScanOptions, TableReference};
 use serde_json::Value;
 use url::Url;
 
@@ -62,7 +62,7 @@ pub fn env(policy: CachePolicy) -> Arc<DeltaEnv> {
 }
 
 /// A context with `t` = the pack's provider for `table` under the default gate.
-pub async fn pack_context(env: &DeltaEnv, name: &str, table: &TableRef) -> SessionContext {
+pub async fn pack_context(env: &DeltaEnv, name: &str, table: &TableReference) -> SessionContext {
     let provider = env
         .provider(name, table, &ProtocolGate::default(), &ScanOptions::default())
         .await
