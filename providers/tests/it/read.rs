@@ -398,14 +398,14 @@ async fn plain_tables_read_through_a_plain_parquet_scan_with_deltalakes_answers(
         ("table_with_column_mapping", "DeltaScanExec"),
     ] {
         let env = env(CachePolicy::default());
-        let ctx = pack_context(&env, name, &TableRef::local(table_path(name))).await;
+        let ctx = pack_context(&env, name, &TableReference::local(table_path(name))).await;
         assert_eq!(scan_kind(&ctx, "SELECT * FROM t").await, expected, "{name}");
     }
 
     let name = "delta-0.8.0-partitioned";
     let path = table_path(name);
     let env = env(CachePolicy::default());
-    let ctx = pack_context(&env, name, &TableRef::local(&path)).await;
+    let ctx = pack_context(&env, name, &TableReference::local(&path)).await;
     let reference = reference_context(&path, None).await;
     for sql in [
         // Partition columns first, data column last: the plain scan reorders.
@@ -424,7 +424,7 @@ async fn plain_tables_read_through_a_plain_parquet_scan_with_deltalakes_answers(
     // Partition values of several types (int, date, decimal, bool, string, ...) parse as deltalake's do.
     let name = "delta-2.2.0-partitioned-types";
     let path = table_path(name);
-    let ctx = pack_context(&env, name, &TableRef::local(&path)).await;
+    let ctx = pack_context(&env, name, &TableReference::local(&path)).await;
     let reference = reference_context(&path, None).await;
     let columns = logical_columns(&path).into_iter().rev().collect::<Vec<_>>().join(", ");
     let sql = format!("SELECT {columns} FROM t");
@@ -472,7 +472,7 @@ async fn plain_scan_reads_null_partitions_and_an_added_column_as_deltalake_does(
     table.write(vec![second]).with_schema_mode(SchemaMode::Merge).await.expect("second write, merging a column");
 
     let env = env(CachePolicy::default());
-    let ctx = pack_context(&env, "evolved", &TableRef::local(&path)).await;
+    let ctx = pack_context(&env, "evolved", &TableReference::local(&path)).await;
     assert_eq!(scan_kind(&ctx, "SELECT * FROM t").await, "DataSourceExec");
     let reference = reference_context(&path, None).await;
     for (sql, rows) in [
