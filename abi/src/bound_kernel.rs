@@ -121,12 +121,18 @@ impl BoundScalarKernel {
         Ok(CallFieldsHandle { arg_fields, return_field: export_field(return_field)? })
     }
 
-    /// Whether this binding serves a call with these fields and arguments.
+    /// Whether this binding serves a call with these fields and arguments: the
+    /// call's fields, each with the data type its array actually has.
     pub fn accepts(&self, args: &ScalarFunctionArgs) -> bool {
         self.return_field == args.return_field
             && self.arg_fields.len() == args.args.len()
-            && self.arg_fields.iter().zip(&args.arg_fields).all(|(bound, field)| bound == field)
-            && self.arg_fields.iter().zip(&args.args).all(|(bound, arg)| bound.data_type() == &arg.data_type())
+            && args.arg_fields.len() == args.args.len()
+            && self.arg_fields.iter().zip(args.arg_fields.iter().zip(&args.args)).all(|(bound, (field, arg))| {
+                bound.data_type() == &arg.data_type()
+                    && bound.name() == field.name()
+                    && bound.is_nullable() == field.is_nullable()
+                    && bound.metadata() == field.metadata()
+            })
     }
 
     /// Evaluates a call that [`accepts`](Self::accepts) holds for.
@@ -296,6 +302,52 @@ mod tests {
         }
         let large = call(vec![ColumnarValue::Scalar(ScalarValue::LargeUtf8(Some("x".into())))], 4, DataType::Int64);
         assert!(!kernel.accepts(&large), "a LargeUtf8 call is not the Utf8 binding's");
+    }
+
+    /// A nested argument whose array names its inner fields unlike the planned
+    /// field (DataFusion's `map()` does): bound to the array's own type, the
+    /// binding serves the call, batch after batch.
+    #[test]
+    fn a_binding_to_the_arrays_own_type_serves_a_call_whose_planned_type_differs() {
+        use datafusion::arrow::array::MapBuilder;
+        use datafusion::arrow::array::StringBuilder;
+        let udf = pack_function("map_entries_text");
+        let mut builder = MapBuilder::new(None, StringBuilder::new(), StringBuilder::new());
+        builder.keys().append_value("k");
+        builder.values().append_value("v");
+        builder.append(true).expect("a map row");
+        let map: ArrayRef = Arc::new(builder.finish());
+        let entries = Field::new(
+            "entries",
+            DataType::Struct(vec![Field::new("key", DataType::Utf8, false), Field::new("value", DataType::Utf8, true)].into()),
+            false,
+        );
+        let planned = DataType::Map(Arc::new(entries), false);
+        assert_ne!(&planned, map.data_type(), "the planned type differs from the array's");
+        let arg_field = Arc::new(Field::new("m", map.data_type().clone(), true));
+        let return_type = udf
+            .return_field_from_args(datafusion::logical_expr::ReturnFieldArgs {
+                arg_fields: &[Arc::clone(&arg_field)],
+                scalar_arguments: &[None],
+            })
+            .expect("a return field")
+            .data_type()
+            .clone();
+        let args = ScalarFunctionArgs {
+            args: vec![ColumnarValue::Array(Arc::clone(&map))],
+            arg_fields: vec![Arc::new(Field::new("m", planned, true))],
+            number_rows: 1,
+            return_field: Arc::new(Field::new("r", return_type.clone(), true)),
+            config_options: Arc::new(ConfigOptions::default()),
+        };
+        let as_bound: Vec<FieldRef> = vec![arg_field];
+        let fields = BoundScalarKernel::export_fields(&as_bound, &args.return_field).expect("exportable fields");
+        let ffi = FFI_BoundScalarKernel::bind(Arc::clone(&udf), fields.arg_fields, fields.return_field).expect("bound");
+        let kernel = BoundScalarKernel::new(ffi, as_bound, Arc::clone(&args.return_field));
+        assert!(kernel.accepts(&args), "the binding serves the call it was made for");
+        let bound = kernel.invoke(args.args.clone(), 1).expect("bound").into_array(1).expect("an array");
+        let direct = udf.invoke_with_args(call(args.args.clone(), 1, return_type)).expect("direct").into_array(1).expect("an array");
+        assert_eq!(bound.to_data(), direct.to_data());
     }
 
     #[test]

@@ -53,12 +53,21 @@ impl PackScalarUdf {
         if bound.len() >= MAX_BINDINGS {
             return None;
         }
-        let kernel = Arc::new(binder(&args.arg_fields, &args.return_field).ok()?);
-        // A call whose argument types differ from its fields' is not bindable.
+        // Bound to the types the arrays actually have: a nested argument's
+        // array may name or null its inner fields unlike its planned field.
+        let fields: Vec<FieldRef> = args
+            .arg_fields
+            .iter()
+            .zip(&args.args)
+            .map(|(field, arg)| Arc::new(field.as_ref().clone().with_data_type(arg.data_type())))
+            .collect();
+        let kernel = Arc::new(binder(&fields, &args.return_field).ok()?);
+        // Kept even if it cannot serve this call, so a call shape that never
+        // binds costs at most MAX_BINDINGS bindings, not one per batch.
+        bound.push(Arc::clone(&kernel));
         if !kernel.accepts(args) {
             return None;
         }
-        bound.push(Arc::clone(&kernel));
         Some(kernel)
     }
 }
