@@ -4,6 +4,7 @@ decodes, so both sides accept, refuse and encode payloads alike."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import struct
 from pathlib import Path
@@ -90,42 +91,16 @@ def canonical(value: Any) -> bytes:
     raise TypeError(f"no canonical form for {value!r}")
 
 
-def without_defaults(value: Any, file: str, schema: Any = None) -> Any:
-    """`value` (a payload of schemas/`file`) without the optional properties that
-    hold their schema's `default`: what the canonical form leaves out."""
+def _schema_defaults():
+    """The canonical form's default rule, shared with make_golden.py."""
+    path = FIXTURES / "schema_defaults.py"
+    spec = importlib.util.spec_from_file_location("schema_defaults", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    def resolve(file: str, reference: str) -> tuple[str, Any]:
-        target, _, pointer = reference.partition("#")
-        target = target or file
-        node = json.loads((SCHEMAS / target).read_text(encoding="utf-8"))
-        for part in filter(None, pointer.split("/")):
-            node = node[part.replace("~1", "/").replace("~0", "~")]
-        return target, node
 
-    schema = {"$ref": file} if schema is None else schema
-    while "$ref" in schema:
-        file, schema = resolve(file, schema["$ref"])
-    if isinstance(value, dict) and "oneOf" in schema:
-        for variant in schema["oneOf"]:
-            variant_file, variant = file, variant
-            while "$ref" in variant:
-                variant_file, variant = resolve(variant_file, variant["$ref"])
-            tags = {k: p["const"] for k, p in variant["properties"].items() if "const" in p}
-            if all(value.get(k) == v for k, v in tags.items()):
-                return without_defaults(value, variant_file, variant)
-    if isinstance(value, dict) and "properties" in schema:
-        return {
-            key: without_defaults(item, file, schema["properties"][key])
-            for key, item in value.items()
-            if not (
-                "default" in schema["properties"][key]
-                and type(item) is type(schema["properties"][key]["default"])
-                and item == schema["properties"][key]["default"]
-            )
-        }
-    if isinstance(value, list) and "items" in schema:
-        return [without_defaults(item, file, schema["items"]) for item in value]
-    return value
+without_defaults = _schema_defaults().without_defaults
 
 
 def _header(length: int, fix: int, short: int, long: int) -> bytes:
