@@ -4,6 +4,7 @@
 
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use datafusion::arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::config::ConfigOptions;
@@ -31,11 +32,13 @@ pub struct PackScalarUdf {
     binder: Option<KernelBinder>,
     /// The kernels bound so far, one per distinct set of fields.
     bound: RwLock<Vec<Arc<BoundScalarKernel>>>,
+    /// Bindings the pack refused: each counts against `MAX_BINDINGS`.
+    failed_bindings: AtomicUsize,
 }
 
 impl PackScalarUdf {
     pub fn new(foreign: Arc<dyn ScalarUDFImpl>, kernel: FFI_ScalarKernel, binder: Option<KernelBinder>) -> PackScalarUdf {
-        PackScalarUdf { foreign, kernel, binder, bound: RwLock::new(Vec::new()) }
+        PackScalarUdf { foreign, kernel, binder, bound: RwLock::new(Vec::new()), failed_bindings: AtomicUsize::new(0) }
     }
 
     /// The kernel bound to this call's fields: found, or bound now. `None`
@@ -50,7 +53,7 @@ impl PackScalarUdf {
         if let Some(found) = bound.iter().find(|bound| bound.accepts(args)) {
             return Some(Arc::clone(found));
         }
-        if bound.len() >= MAX_BINDINGS {
+        if bound.len() + self.failed_bindings.load(Ordering::Relaxed) >= MAX_BINDINGS {
             return None;
         }
         // Bound to the types the arrays actually have: a nested argument's
@@ -61,7 +64,15 @@ impl PackScalarUdf {
             .zip(&args.args)
             .map(|(field, arg)| Arc::new(field.as_ref().clone().with_data_type(arg.data_type())))
             .collect();
-        let kernel = Arc::new(binder(&fields, &args.return_field).ok()?);
+        let kernel = match binder(&fields, &args.return_field) {
+            Ok(kernel) => Arc::new(kernel),
+            Err(_) => {
+                // Counted like a binding, so a pack that cannot bind this
+                // function is not asked again on every batch.
+                self.failed_bindings.fetch_add(1, Ordering::Relaxed);
+                return None;
+            }
+        };
         // Kept even if it cannot serve this call, so a call shape that never
         // binds costs at most MAX_BINDINGS bindings, not one per batch.
         bound.push(Arc::clone(&kernel));

@@ -40,9 +40,14 @@ pub struct PlainFiles {
 }
 
 impl PlainFiles {
-    /// The files of `table`, or `None` when its reads need Delta transforms
-    /// (column mapping, deletion vectors) or its log cannot be listed.
-    pub fn of(table: &GatedTable) -> Option<PlainFiles> {
+    /// The files of `table`, listed once per table version; `None` when its
+    /// reads need Delta transforms (column mapping, deletion vectors) or its
+    /// log cannot be listed.
+    pub fn of(table: &GatedTable) -> Option<Arc<PlainFiles>> {
+        table.plain_files.get_or_init(|| PlainFiles::list(table).map(Arc::new)).clone()
+    }
+
+    fn list(table: &GatedTable) -> Option<PlainFiles> {
         let metadata = table.snapshot.metadata();
         let mapping = metadata.configuration().get("delta.columnMapping.mode").map(String::as_str);
         if !matches!(mapping, None | Some("none")) {
@@ -92,7 +97,6 @@ fn plain_type(data_type: &DataType) -> bool {
 /// provider's schema and the call's arguments.
 pub struct PlainScan<'a> {
     pub table: &'a GatedTable,
-    pub files: &'a PlainFiles,
     pub schema: &'a SchemaRef,
     pub projection: Option<&'a Vec<usize>>,
     pub filters: &'a [Expr],
@@ -107,11 +111,13 @@ impl PlainScan<'_> {
         if !self.schema.fields().iter().all(|field| plain_type(field.data_type())) {
             return Ok(None);
         }
+        let Some(listed) = PlainFiles::of(self.table) else {
+            return Ok(None);
+        };
         let Some(delta_config) = single_file_scan(delta_plan) else {
             return Ok(None);
         };
-        let partition_fields: Option<Vec<FieldRef>> = self
-            .files
+        let partition_fields: Option<Vec<FieldRef>> = listed
             .partition_columns
             .iter()
             .map(|name| self.schema.field_with_name(name).ok().map(|field| Arc::new(field.clone())))
@@ -123,14 +129,14 @@ impl PlainScan<'_> {
             .schema
             .fields()
             .iter()
-            .filter(|field| !self.files.partition_columns.contains(field.name()))
+            .filter(|field| !listed.partition_columns.contains(field.name()))
             .cloned()
             .collect();
         let table_schema = TableSchema::builder(Arc::new(Schema::new(file_fields.clone())))
             .with_table_partition_cols(partition_fields.clone())
             .build();
 
-        let Some(files) = self.files_of(delta_config, &partition_fields, file_fields.len()) else {
+        let Some(files) = self.files_of(&listed, delta_config, &partition_fields, file_fields.len()) else {
             return Ok(None);
         };
 
@@ -187,13 +193,19 @@ impl PlainScan<'_> {
 
     /// deltalake's chosen files, with their partition values typed and their
     /// statistics narrowed to the file columns; `None` if any is unknown.
-    fn files_of(&self, delta_config: &FileScanConfig, partition_fields: &[FieldRef], file_columns: usize) -> Option<Vec<PartitionedFile>> {
+    fn files_of(
+        &self,
+        listed: &PlainFiles,
+        delta_config: &FileScanConfig,
+        partition_fields: &[FieldRef],
+        file_columns: usize,
+    ) -> Option<Vec<PartitionedFile>> {
         let root = object_store::path::Path::from_url_path(self.table.log_store.root_url().path()).ok()?;
         let mut files = Vec::new();
         for file in delta_config.file_groups.iter().flat_map(|group| group.files()) {
             let location = file.object_meta.location.as_ref();
             let relative = location.strip_prefix(root.as_ref())?.trim_start_matches('/');
-            let raw = self.files.values.get(relative)?;
+            let raw = listed.values.get(relative)?;
             let mut plain = PartitionedFile::from(file.object_meta.clone());
             plain.partition_values =
                 raw.iter().zip(partition_fields).map(|(value, field)| partition_value(value.as_deref(), field)).collect::<Option<_>>()?;

@@ -19,7 +19,7 @@ use dfpack_contracts::{ContractSpec, ValidationPolicy};
 
 use crate::config::ScanOptions;
 use crate::exec::TableRuntimeExec;
-use crate::plain_scan::{PlainFiles, PlainScan};
+use crate::plain_scan::PlainScan;
 use crate::resolve::{GatedTable, Resolver, table_arrow_schema};
 use crate::scans::{ScanLog, ScanRecord};
 use crate::write::WriteSpec;
@@ -118,14 +118,9 @@ impl DeltaTableProvider {
         if self.file_column {
             return Ok(delta_plan);
         }
-        let files = self.table.plain_files.get_or_init(|| PlainFiles::of(&self.table).map(Arc::new));
-        let Some(files) = files else {
-            return Ok(delta_plan);
-        };
         let schema = self.scan.schema();
         let scan = PlainScan {
             table: &self.table,
-            files,
             schema: &schema,
             projection,
             filters,
