@@ -1,14 +1,15 @@
 //! How a plan marks a contract-bound dataset for [`ContractRule`](crate::ContractRule):
 //!
-//! - reads: the provider wraps its scan in [`ContractBoundExec`], a
-//!   pass-through leaf carrying the dataset's binding;
+//! - reads: the provider wraps its scan in [`ContractBoundExec`], a leaf
+//!   carrying the dataset's binding; the rule arms it with the checks its
+//!   rows must pass, in place (no node above it, so no ancestor is rebuilt);
 //! - writes: the write side wraps its sink in [`ContractSink`] (a delegating
 //!   `DataSink`) inside its `DataSinkExec`; the rule checks that node's input
 //!   and places validation below it, so nothing reaches the sink unchecked.
 
 use std::any::Any;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
@@ -21,6 +22,8 @@ use datafusion::physical_plan::execution_plan::ReplaceChildrenOptions;
 use datafusion::physical_plan::metrics::MetricsSet;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
 use dfpack_contracts::{ContractSpec, ValidationMode, ValidationPolicy};
+
+use crate::validate::{Checks, ValidationStream};
 
 /// A dataset's contract as one read or write is held to it.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,24 +72,55 @@ impl ContractBinding {
 
 /// A scan of a contract-bound dataset: runs and shows as the scan it wraps (a
 /// leaf, as the scan is), and tells the rule which contract holds.
+///
+/// Where the dataset's validation is on, the rule arms the node with its
+/// checks and the rows it reads pass through them. Arming changes neither
+/// the node's schema nor its properties, so a plan is validated without
+/// rebuilding it: through FFI every rebuilt ancestor is a call into the host.
 pub struct ContractBoundExec {
     binding: Arc<ContractBinding>,
     inner: Arc<dyn ExecutionPlan>,
+    checks: OnceLock<Arc<Checks>>,
 }
 
 impl ContractBoundExec {
     pub fn wrap(binding: Arc<ContractBinding>, inner: Arc<dyn ExecutionPlan>) -> Arc<dyn ExecutionPlan> {
-        Arc::new(ContractBoundExec { binding, inner })
+        Arc::new(ContractBoundExec { binding, inner, checks: OnceLock::new() })
     }
 
     pub fn binding(&self) -> &Arc<ContractBinding> {
         &self.binding
     }
+
+    /// Whether the rule armed this scan with checks.
+    pub(crate) fn is_armed(&self) -> bool {
+        self.checks.get().is_some()
+    }
+
+    /// Every row this scan reads from now on is checked by `checks` (compiled
+    /// for its schema). The first arming holds: the same binding and schema
+    /// compile to the same checks.
+    pub(crate) fn arm(&self, checks: Arc<Checks>) {
+        let _ = self.checks.set(checks);
+    }
+
+    /// The same dataset over another plan of its scan, armed as this one is.
+    fn rewrap(&self, inner: Arc<dyn ExecutionPlan>) -> Arc<dyn ExecutionPlan> {
+        let checks = OnceLock::new();
+        if let Some(armed) = self.checks.get() {
+            let _ = checks.set(Arc::clone(armed));
+        }
+        Arc::new(ContractBoundExec { binding: Arc::clone(&self.binding), inner, checks })
+    }
 }
 
 impl fmt::Debug for ContractBoundExec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ContractBoundExec").field("binding", &self.binding).field("inner", &self.inner).finish()
+        f.debug_struct("ContractBoundExec")
+            .field("binding", &self.binding)
+            .field("inner", &self.inner)
+            .field("checks", &self.checks.get())
+            .finish()
     }
 }
 
@@ -95,12 +129,16 @@ impl DisplayAs for ContractBoundExec {
         let binding = &self.binding;
         write!(
             f,
-            "ContractBoundExec: dataset={}, version={}, evolution={}, validation={}, scan=",
+            "ContractBoundExec: dataset={}, version={}, evolution={}, validation={}, ",
             binding.dataset,
             binding.version.map_or_else(|| "-".to_string(), |v| v.to_string()),
             binding.contract.evolution.as_str(),
             binding.mode(),
         )?;
+        if let Some(checks) = self.checks.get() {
+            write!(f, "checks=[{}], ", checks.names().join(", "))?;
+        }
+        write!(f, "scan=")?;
         self.inner.fmt_as(format, f)
     }
 }
@@ -142,7 +180,11 @@ impl ExecutionPlan for ContractBoundExec {
     }
 
     fn execute(&self, partition: usize, context: Arc<TaskContext>) -> Result<SendableRecordBatchStream> {
-        self.inner.execute(partition, context)
+        let rows = self.inner.execute(partition, context)?;
+        Ok(match self.checks.get() {
+            Some(checks) => Box::pin(ValidationStream::new(rows, Arc::clone(checks), partition)),
+            None => rows,
+        })
     }
 
     fn supports_limit_pushdown(&self) -> bool {
@@ -150,8 +192,7 @@ impl ExecutionPlan for ContractBoundExec {
     }
 
     fn with_fetch(&self, limit: Option<usize>) -> Option<Arc<dyn ExecutionPlan>> {
-        let inner = self.inner.with_fetch(limit)?;
-        Some(ContractBoundExec::wrap(Arc::clone(&self.binding), inner))
+        Some(self.rewrap(self.inner.with_fetch(limit)?))
     }
 
     fn fetch(&self) -> Option<usize> {

@@ -9,11 +9,12 @@
 //! - [`cache`]: compiled checks kept per dataset, contract and schema, so
 //!   planning the same dataset again does not parse its constraints again;
 //! - [`validate`]: the run-time check of non-null columns and check
-//!   constraints ([`ValidationExec`]);
+//!   constraints: the stream an armed scan's rows pass through, and the
+//!   [`ValidationExec`] placed below a write;
 //! - [`violations`]: the process-wide record of violations seen in `warn` mode
 //!   (and those that failed a query in `enforce` mode);
-//! - [`rule`]: [`ContractRule`], which finds the markers, checks schemas and
-//!   places validation nodes.
+//! - [`rule`]: [`ContractRule`], which finds the markers, checks schemas, arms
+//!   scans with their checks and places validation below writes.
 //!
 //! The rule is a physical rule because only physical rules cross FFI; the
 //! pack's own nodes reach it as themselves (datafusion-ffi unwraps plans that

@@ -1,6 +1,7 @@
 //! The contract rule: finds contract-bound scans and writes in a physical
-//! plan, refuses the plan when a schema breaks its contract, and places
-//! validation where the dataset's policy asks for it.
+//! plan, refuses the plan when a schema breaks its contract, and validates
+//! data where the dataset's policy asks for it: a scan is armed with its
+//! checks in place, a write gets a validation node below it.
 
 use std::sync::Arc;
 
@@ -16,7 +17,7 @@ use dfpack_common::Error;
 use crate::bound::{ContractBinding, ContractBoundExec, ContractSink};
 use crate::cache::{CacheStats, CheckCache};
 use crate::schema_check::{Side, check_schema, describe_violations};
-use crate::validate::ValidationExec;
+use crate::validate::{Checks, ValidationExec};
 
 /// Holds every contract-bound read and write of a plan to its contract.
 #[derive(Debug, Default)]
@@ -41,19 +42,17 @@ impl ContractRule {
 impl PhysicalOptimizerRule for ContractRule {
     fn optimize(&self, plan: Arc<dyn ExecutionPlan>, _config: &ConfigOptions) -> Result<Arc<dyn ExecutionPlan>> {
         plan.transform_down(|node| {
-            // Placed by an earlier pass of this rule: already checked.
-            if node.is::<ValidationExec>() {
-                return Ok(Transformed::new(node, false, TreeNodeRecursion::Jump));
-            }
             if let Some(bound) = node.downcast_ref::<ContractBoundExec>() {
-                let binding = Arc::clone(bound.binding());
-                refuse_drift(&binding, check_schema(&binding.table_schema, &binding.contract, Side::Read), "read")?;
-                let validated = ValidationExec::over(Arc::clone(&node), &binding, "read", &self.cache)
-                    .map_err(DataFusionError::from)?;
-                return match validated {
-                    Some(validated) => Ok(Transformed::new(validated, true, TreeNodeRecursion::Jump)),
-                    None => Ok(Transformed::no(node)),
-                };
+                let binding = bound.binding();
+                refuse_drift(binding, check_schema(&binding.table_schema, &binding.contract, Side::Read), "read")?;
+                // Armed in place: a node above the scan would rebuild every ancestor.
+                if !bound.is_armed()
+                    && let Some(checks) = Checks::compile(binding, &node.schema(), "read", &self.cache)
+                        .map_err(DataFusionError::from)?
+                {
+                    bound.arm(checks);
+                }
+                return Ok(Transformed::new(node, false, TreeNodeRecursion::Jump));
             }
             if let Some(write) = node.downcast_ref::<DataSinkExec>()
                 && let Some(sink) = ContractSink::of(write.sink())
@@ -61,6 +60,10 @@ impl PhysicalOptimizerRule for ContractRule {
                 let binding = Arc::clone(sink.binding());
                 let input = Arc::clone(write.input());
                 refuse_drift(&binding, check_schema(&input.schema(), &binding.contract, Side::Write), "write")?;
+                // Placed by an earlier pass of this rule: already checked.
+                if input.is::<ValidationExec>() {
+                    return Ok(Transformed::new(node, false, TreeNodeRecursion::Jump));
+                }
                 let validated =
                     ValidationExec::over(input, &binding, "write", &self.cache).map_err(DataFusionError::from)?;
                 if let Some(validated) = validated {
@@ -422,8 +425,47 @@ mod tests {
         let plan = ctx.sql("SELECT * FROM t").await.expect("planned").create_physical_plan().await.expect("a plan");
         let again = ContractRule::new().optimize(Arc::clone(&plan), &ConfigOptions::default()).expect("optimized");
         let shown = datafusion::physical_plan::displayable(again.as_ref()).indent(false).to_string();
+        // Armed in place: no node was added above the scan, and its checks show once.
+        assert_eq!(shown.matches("checks=[").count(), 1, "{shown}");
+        assert!(!shown.contains("ContractValidationExec"), "{shown}");
+        assert!(
+            shown.contains(
+                "ContractBoundExec: dataset=twice, version=3, evolution=strict, validation=enforce, \
+                 checks=[id, amount_non_negative], scan="
+            ),
+            "{shown}"
+        );
+
+        // A write is validated once however often the rule runs.
+        let schema = self::schema(false);
+        let binding = Arc::new(ContractBinding {
+            dataset: "twice_written".into(),
+            version: None,
+            table_schema: Arc::clone(&schema),
+            contract: contract(EvolutionPolicy::Strict),
+            validation: Some(policy(ValidationMode::Enforce)),
+        });
+        let (plan, _) = write_plan(binding, schema, vec![]);
+        let once = ContractRule::new().optimize(plan, &ConfigOptions::default()).expect("optimized");
+        let twice = ContractRule::new().optimize(once, &ConfigOptions::default()).expect("optimized again");
+        let shown = datafusion::physical_plan::displayable(twice.as_ref()).indent(false).to_string();
         assert_eq!(shown.matches("ContractValidationExec").count(), 1, "{shown}");
-        assert!(shown.contains("ContractBoundExec: dataset=twice, version=3, evolution=strict, validation=enforce"), "{shown}");
+    }
+
+    /// A plan whose scans are armed keeps its shape: the rule returns the
+    /// very plan it was given, and the armed scan still checks its rows.
+    #[tokio::test]
+    async fn arming_a_scan_leaves_the_plan_as_it_was() {
+        let schema = schema(true);
+        let rows = batch(&schema, vec![Some(1), None], vec![Some(1.0), Some(2.0)]);
+        let table = bound_table("in_place", EvolutionPolicy::Relaxed, Some(policy(ValidationMode::Enforce)), Arc::clone(&schema), vec![rows]);
+        let plain = SessionContext::new();
+        plain.register_table("t", table).expect("registered");
+        let plan = plain.sql("SELECT id FROM t WHERE amount > 0").await.expect("planned").create_physical_plan().await.expect("a plan");
+        let optimized = ContractRule::new().optimize(Arc::clone(&plan), &ConfigOptions::default()).expect("optimized");
+        assert!(Arc::ptr_eq(&plan, &optimized), "the plan was rebuilt");
+        let message = collect(optimized, plain.task_ctx()).await.expect_err("the null id fails the query").to_string();
+        assert!(message.contains("dataset 'in_place' at version 3 failed validation (read): column 'id' NOT NULL: 1 of 2"), "{message}");
     }
 
     /// A sink keeping what it is given in memory; it writes only once its input ends

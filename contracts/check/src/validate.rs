@@ -99,6 +99,11 @@ impl Checks {
     fn mode(&self) -> &'static str {
         if self.enforce() { "enforce" } else { "warn" }
     }
+
+    /// What is checked, as EXPLAIN shows it: columns and constraint names.
+    pub(crate) fn names(&self) -> Vec<&str> {
+        self.checks.iter().map(Check::name).collect()
+    }
 }
 
 /// Compiles the non-null columns and check constraints of `binding`'s
@@ -153,8 +158,9 @@ fn planner() -> &'static SessionContext {
     PLANNER.get_or_init(SessionContext::new)
 }
 
-/// Checks the rows passing through it; placed by the rule above a
-/// contract-bound scan or below a contract-bound write.
+/// Checks the rows passing through it; placed by the rule below a
+/// contract-bound write (a contract-bound scan is armed in place instead:
+/// see [`ContractBoundExec`](crate::ContractBoundExec)).
 #[derive(Debug)]
 pub struct ValidationExec {
     input: Arc<dyn ExecutionPlan>,
@@ -176,13 +182,12 @@ impl ValidationExec {
 
 impl DisplayAs for ValidationExec {
     fn fmt_as(&self, _format: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let checks: Vec<&str> = self.checks.checks.iter().map(Check::name).collect();
         write!(
             f,
             "ContractValidationExec: dataset={}, mode={}, checks=[{}]",
             self.checks.binding.dataset,
             self.checks.mode(),
-            checks.join(", ")
+            self.checks.names().join(", ")
         )
     }
 }
@@ -251,7 +256,7 @@ struct Tally {
     samples: Vec<String>,
 }
 
-struct ValidationStream {
+pub(crate) struct ValidationStream {
     input: SendableRecordBatchStream,
     schema: SchemaRef,
     checks: Arc<Checks>,
@@ -271,7 +276,7 @@ struct ValidationStream {
 }
 
 impl ValidationStream {
-    fn new(input: SendableRecordBatchStream, checks: Arc<Checks>, partition: usize) -> Self {
+    pub(crate) fn new(input: SendableRecordBatchStream, checks: Arc<Checks>, partition: usize) -> Self {
         let tallies = vec![Tally::default(); checks.checks.len()];
         // Any varying seed will do: samples need not be reproducible.
         let seed = std::time::SystemTime::now()
