@@ -18,15 +18,16 @@ use std::ffi::c_void;
 use std::sync::Arc;
 
 use abi_stable::std_types::{RResult, RString, RVec};
-use datafusion::arrow::array::{Array, ArrayRef, make_array};
+use datafusion::arrow::array::{Array, ArrayRef};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
-use datafusion::arrow::ffi::{FFI_ArrowArray, FFI_ArrowSchema, from_ffi_and_data_type};
+use datafusion::arrow::ffi::{FFI_ArrowArray, FFI_ArrowSchema};
 use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF};
 use datafusion_ffi::arrow_wrappers::WrappedSchema;
 use dfpack_common::catch_panic;
 
+use crate::c_data;
 use crate::kernel::DEFAULT_OPTIONS;
 use crate::module::CallFieldsHandle;
 
@@ -160,14 +161,14 @@ fn export_value(value: ColumnarValue) -> Result<FFI_KernelValue> {
         ColumnarValue::Array(array) => (array, false),
         ColumnarValue::Scalar(scalar) => (scalar.to_array()?, true),
     };
-    Ok(FFI_KernelValue { array: FFI_ArrowArray::new(&array.to_data()), scalar })
+    Ok(FFI_KernelValue { array: c_data::export(array), scalar })
 }
 
 fn import_value(value: FFI_KernelValue, data_type: &DataType) -> Result<ColumnarValue> {
     let FFI_KernelValue { array, scalar } = value;
     // SAFETY: the sender exported `array` from an array of `data_type`: the
     // bound field's type, which the host checked the batch against.
-    let array: ArrayRef = make_array(unsafe { from_ffi_and_data_type(array, data_type.clone()) }?);
+    let array: ArrayRef = unsafe { c_data::import(array, data_type) }?;
     if scalar {
         if array.len() != 1 {
             return Err(DataFusionError::Internal(format!("a constant crossed as {} rows, not one", array.len())));

@@ -5,11 +5,13 @@
 //! - [`manifest`]: what a pack says about itself, readable before any FFI struct is touched.
 //! - [`export`]: the plugin side: serve a set of functions as a root module.
 //! - [`kernel`]: the fast path of a scalar function's evaluation, for dfpack's own hosts;
-//!   [`bound_kernel`]: the same, bound to one call site's fields.
+//!   [`bound_kernel`]: the same, bound to one call site's fields, its arrays crossing through
+//!   [`c_data`] (the C data interface, filled directly for flat arrays).
 //! - [`guard`]: panic containment around every callback a host can reach.
 //! - [`introspection`]: `pack_manifest()` and `pack_functions()`, served by every pack.
 
 pub mod bound_kernel;
+pub mod c_data;
 pub mod export;
 #[rustfmt::skip]
 mod generated_manifest;

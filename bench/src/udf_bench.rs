@@ -1,6 +1,8 @@
 //! UDF benchmarks, as ratios from one run on one machine:
 //! - each pack function through FFI (libdfpack.so loaded as a separate image)
-//!   vs the same function registered natively in the same process;
+//!   vs the same function registered natively in the same process, in a query
+//!   and called directly on one batch (what FFI adds per call, without a query
+//!   around it);
 //! - stable_hash64 vs DataFusion's built-in hashes (md5, sha256, blake3).
 //!
 //! "Through FFI" is what the loader installs: each call site binds the
@@ -10,7 +12,7 @@
 //! Runs are interleaved (native, FFI, native, FFI, ...) so drift on a shared
 //! machine hits both sides alike; each figure is a median.
 //!
-//! usage: udf-bench [--rows N] [--runs N] [--pack path/to/libdfpack.so]
+//! usage: udf-bench [--rows N] [--runs N] [--pack path/to/libdfpack.so] [--filter NAME]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,6 +21,7 @@ use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::datasource::MemTable;
 use datafusion::error::Result;
+use datafusion::execution::FunctionRegistry;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::logical_expr::{ScalarUDF, ScalarUDFImpl};
 use dfpack_bench::{median, ms};
@@ -137,6 +140,78 @@ const FUNCTION_QUERIES: &[(&str, &str)] = &[
     ("utf8_null_if_blank", "SELECT max(utf8_null_if_blank(s)) FROM t"),
 ];
 
+/// Functions of one string argument, called directly on one 8192-row batch.
+const PER_CALL_FUNCTIONS: &[&str] =
+    &["stable_hash64", "utf8_normalize", "utf8_null_if_blank", "msgpack_encode", "stable_hash128", "canonical_fingerprint"];
+
+/// Calls per sample of the per-call timing.
+const CALLS: u32 = 2000;
+
+/// What FFI adds to one call of a function on one batch, measured by calling
+/// the native and the installed function directly (no query around them),
+/// interleaved sample by sample; on one thread, and on two at once (as two
+/// partitions call a function).
+fn per_call(
+    native: &SessionContext,
+    foreign: &SessionContext,
+    runs: usize,
+    selected: &dyn Fn(&str) -> bool,
+) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    let strings = || -> ArrayRef { Arc::new((0..BATCH_ROWS).map(|i| Some(format!("user-{i:08}"))).collect::<StringArray>()) };
+    let arg_field = Arc::new(Field::new("s", DataType::Utf8, false));
+    let options = Arc::new(datafusion::common::config::ConfigOptions::default());
+    println!(
+        "\n| function on one {BATCH_ROWS}-row batch | threads | native us per call | through FFI us per call | FFI adds us | FFI / native |\n\
+         |---|---:|---:|---:|---:|---:|"
+    );
+    for name in PER_CALL_FUNCTIONS.iter().filter(|name| selected(name)) {
+        let sides = [native.state().udf(name)?, foreign.state().udf(name)?];
+        let return_field = sides[0].return_field_from_args(datafusion::logical_expr::ReturnFieldArgs {
+            arg_fields: &[Arc::clone(&arg_field)],
+            scalar_arguments: &[None],
+        })?;
+        // CALLS calls on `strings`; the time of one.
+        let calls = |udf: &ScalarUDF, strings: &ArrayRef| -> Result<Duration> {
+            let started = Instant::now();
+            for _ in 0..CALLS {
+                let args = datafusion::logical_expr::ScalarFunctionArgs {
+                    args: vec![datafusion::logical_expr::ColumnarValue::Array(Arc::clone(strings))],
+                    arg_fields: vec![Arc::clone(&arg_field)],
+                    number_rows: BATCH_ROWS,
+                    return_field: Arc::clone(&return_field),
+                    config_options: Arc::clone(&options),
+                };
+                std::hint::black_box(udf.invoke_with_args(args)?);
+            }
+            Ok(started.elapsed() / CALLS)
+        };
+        for threads in [1, 2] {
+            let inputs: Vec<ArrayRef> = (0..threads).map(|_| strings()).collect();
+            let mut samples = [Vec::new(), Vec::new()];
+            for run in 0..=runs {
+                for (udf, samples) in sides.iter().zip(&mut samples) {
+                    let times = std::thread::scope(|scope| {
+                        let handles: Vec<_> = inputs.iter().map(|input| scope.spawn(|| calls(udf, input))).collect();
+                        handles.into_iter().map(|h| h.join().map_err(|_| "a timing thread panicked")).collect::<Vec<_>>()
+                    });
+                    let mut slowest = Duration::ZERO;
+                    for time in times {
+                        slowest = slowest.max(time??);
+                    }
+                    // The first round warms up (and binds the kernel).
+                    if run > 0 {
+                        samples.push(slowest);
+                    }
+                }
+            }
+            let [n, f] = samples.map(median);
+            let us = |d: Duration| d.as_secs_f64() * 1e6;
+            println!("| {name} | {threads} | {:.2} | {:.2} | {:.2} | {:.3} |", us(n), us(f), us(f) - us(n), us(f) / us(n));
+        }
+    }
+    Ok(())
+}
+
 const BUILTIN_HASHES: &[(&str, &str)] = &[
     ("md5", "SELECT max(md5(s)) FROM t"),
     ("sha256", "SELECT max(sha256(s)) FROM t"),
@@ -189,6 +264,8 @@ async fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
             ratio(u)
         );
     }
+
+    per_call(&native, &foreign, options.runs, &selected)?;
 
     println!("\n| hash over {} strings | built-in ms | stable_hash64 (FFI) ms | stable_hash64 / built-in |\n|---|---:|---:|---:|", options.rows);
     let ours = FUNCTION_QUERIES[0].1;
