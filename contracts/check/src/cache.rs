@@ -4,9 +4,7 @@
 //!
 //! Keyed by the dataset, the fingerprint of its contract and the schema of the
 //! rows checked: a changed contract or a table whose schema changed compiles
-//! afresh. A binding seen before is found by identity first, without
-//! fingerprinting its contract again (a provider keeps one binding for all
-//! its scans). Entries are few (one per dataset and projection); past
+//! afresh. Entries are few (one per dataset and projection); past
 //! [`MAX_ENTRIES`] the cache starts over rather than growing.
 
 use std::collections::HashMap;
@@ -37,44 +35,9 @@ pub struct CacheStats {
     pub compilations: u64,
 }
 
-/// A binding by identity: the entry holds the binding, so its address is not reused while kept.
-#[derive(Debug, Clone)]
-struct SameBinding(Arc<ContractBinding>);
-
-impl PartialEq for SameBinding {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-impl Eq for SameBinding {}
-
-impl std::hash::Hash for SameBinding {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        std::ptr::hash(Arc::as_ptr(&self.0), state);
-    }
-}
-
-#[derive(Debug, Default)]
-struct Entries {
-    by_contract: HashMap<Key, Arc<[Check]>>,
-    by_binding: HashMap<(SameBinding, SchemaRef), Arc<[Check]>>,
-}
-
-impl Entries {
-    fn insert(&mut self, binding: &Arc<ContractBinding>, key: Key, checks: &Arc<[Check]>) {
-        if self.by_contract.len() >= MAX_ENTRIES || self.by_binding.len() >= MAX_ENTRIES {
-            self.by_contract.clear();
-            self.by_binding.clear();
-        }
-        self.by_binding.insert((SameBinding(Arc::clone(binding)), Arc::clone(&key.schema)), Arc::clone(checks));
-        self.by_contract.insert(key, Arc::clone(checks));
-    }
-}
-
 #[derive(Debug, Default)]
 pub struct CheckCache {
-    entries: Mutex<Entries>,
+    entries: Mutex<HashMap<Key, Arc<[Check]>>>,
     hits: AtomicU64,
     compilations: AtomicU64,
 }
@@ -84,15 +47,10 @@ impl CheckCache {
     /// `compile` makes (kept when it succeeds).
     pub(crate) fn get_or_compile(
         &self,
-        binding: &Arc<ContractBinding>,
+        binding: &ContractBinding,
         schema: &SchemaRef,
         compile: impl FnOnce() -> dfpack_common::Result<Arc<[Check]>>,
     ) -> dfpack_common::Result<Arc<[Check]>> {
-        let same = (SameBinding(Arc::clone(binding)), Arc::clone(schema));
-        if let Some(checks) = self.entries.lock().by_binding.get(&same) {
-            self.hits.fetch_add(1, Ordering::Relaxed);
-            return Ok(Arc::clone(checks));
-        }
         // A contract without a fingerprint (it cannot be: it was decoded) is
         // simply compiled every time.
         let Ok(contract) = codec::fingerprint(&binding.contract) else {
@@ -100,16 +58,17 @@ impl CheckCache {
             return compile();
         };
         let key = Key { dataset: binding.dataset.clone(), contract, schema: Arc::clone(schema) };
-        let mut entries = self.entries.lock();
-        if let Some(checks) = entries.by_contract.get(&key).cloned() {
+        if let Some(checks) = self.entries.lock().get(&key) {
             self.hits.fetch_add(1, Ordering::Relaxed);
-            entries.insert(binding, key, &checks);
-            return Ok(checks);
+            return Ok(Arc::clone(checks));
         }
-        drop(entries);
         self.compilations.fetch_add(1, Ordering::Relaxed);
         let checks = compile()?;
-        self.entries.lock().insert(binding, key, &checks);
+        let mut entries = self.entries.lock();
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key, Arc::clone(&checks));
         Ok(checks)
     }
 
