@@ -23,7 +23,8 @@ use datafusion::datasource::MemTable;
 use datafusion::error::Result;
 use datafusion::execution::FunctionRegistry;
 use datafusion::prelude::{SessionConfig, SessionContext};
-use datafusion::logical_expr::{ScalarUDF, ScalarUDFImpl};
+use datafusion::common::ScalarValue;
+use datafusion::logical_expr::{ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl};
 use dfpack_bench::{median, ms};
 use dfpack_loader::{ExportKind, Pack, PackScalarUdf, SessionFactory, default_pack_path};
 
@@ -140,58 +141,128 @@ const FUNCTION_QUERIES: &[(&str, &str)] = &[
     ("utf8_null_if_blank", "SELECT max(utf8_null_if_blank(s)) FROM t"),
 ];
 
-/// Functions of one string argument, called directly on one 8192-row batch.
-const PER_CALL_FUNCTIONS: &[&str] =
-    &["stable_hash64", "utf8_normalize", "utf8_null_if_blank", "msgpack_encode", "stable_hash128", "canonical_fingerprint"];
+/// Each function called directly, as its query calls it: (label, function,
+/// the query of its arguments, which of them are constants).
+const PER_CALL: &[(&str, &str, &str, &[usize])] = &[
+    ("stable_hash64", "stable_hash64", "SELECT s FROM t", &[]),
+    ("stable_hash64 (2 args, one constant)", "stable_hash64", "SELECT 'tenant', n FROM t", &[0]),
+    ("stable_hash128", "stable_hash128", "SELECT s FROM t", &[]),
+    ("stable_id", "stable_id", "SELECT 'user', n FROM t", &[0]),
+    ("prefixed_hash64", "prefixed_hash64", "SELECT 'user', s FROM t", &[0]),
+    ("canonical_fingerprint", "canonical_fingerprint", "SELECT s FROM t", &[]),
+    ("msgpack_encode", "msgpack_encode", "SELECT s FROM t", &[]),
+    ("msgpack_to_json (of msgpack_encode)", "msgpack_to_json", "SELECT msgpack_encode(s) FROM t", &[]),
+    ("metadata_map_encode", "metadata_map_encode", "SELECT map(make_array('k'), make_array(s)) FROM t", &[]),
+    (
+        "metadata_map_decode (of metadata_map_encode)",
+        "metadata_map_decode",
+        "SELECT metadata_map_encode(map(make_array('k'), make_array(s))) FROM t",
+        &[],
+    ),
+    ("map_entries_text", "map_entries_text", "SELECT map(make_array('k'), make_array(s)) FROM t", &[]),
+    ("map_get_default", "map_get_default", "SELECT map(make_array('k'), make_array(n)), 'z', 0 FROM t", &[1, 2]),
+    ("list_unique_sorted", "list_unique_sorted", "SELECT make_array(n, n % 7, 3) FROM t", &[]),
+    ("utf8_normalize", "utf8_normalize", "SELECT s FROM t", &[]),
+    ("utf8_normalize (NFKC, casefold, collapse)", "utf8_normalize", "SELECT s, 'NFKC' AS form, true AS casefold, true AS collapse FROM t", &[1, 2, 3]),
+    ("utf8_null_if_blank", "utf8_null_if_blank", "SELECT s FROM t", &[]),
+];
 
-/// Calls per sample of the per-call timing.
-const CALLS: u32 = 2000;
+/// Batches of arguments each calling thread cycles through.
+const PER_CALL_BATCHES: usize = 16;
 
-/// What FFI adds to one call of a function on one batch, measured by calling
-/// the native and the installed function directly (no query around them),
-/// interleaved sample by sample; on one thread, and on two at once (as two
-/// partitions call a function).
-fn per_call(
+/// The time one timing sample aims at (calls per sample follow from it).
+const SAMPLE_TIME: Duration = Duration::from_millis(20);
+
+/// One call's arguments.
+struct Call {
+    args: Vec<ColumnarValue>,
+    rows: usize,
+}
+
+/// What FFI adds to one call of each function, measured by calling the native
+/// and the installed function directly on the same batches of arguments (no
+/// query around them), interleaved sample by sample; on one thread, and on two
+/// at once (as two partitions call a function), each thread with its own batches.
+async fn per_call(
     native: &SessionContext,
     foreign: &SessionContext,
     runs: usize,
     selected: &dyn Fn(&str) -> bool,
 ) -> std::result::Result<(), Box<dyn std::error::Error>> {
-    let strings = || -> ArrayRef { Arc::new((0..BATCH_ROWS).map(|i| Some(format!("user-{i:08}"))).collect::<StringArray>()) };
-    let arg_field = Arc::new(Field::new("s", DataType::Utf8, false));
     let options = Arc::new(datafusion::common::config::ConfigOptions::default());
     println!(
-        "\n| function on one {BATCH_ROWS}-row batch | threads | native us per call | through FFI us per call | FFI adds us | FFI / native |\n\
+        "\n| function called directly, {BATCH_ROWS}-row batches | threads | native us per call | through FFI us per call | FFI adds us | FFI / native |\n\
          |---|---:|---:|---:|---:|---:|"
     );
-    for name in PER_CALL_FUNCTIONS.iter().filter(|name| selected(name)) {
+    for (label, name, args_sql, constants) in PER_CALL.iter().filter(|(label, ..)| selected(label)) {
         let sides = [native.state().udf(name)?, foreign.state().udf(name)?];
-        let return_field = sides[0].return_field_from_args(datafusion::logical_expr::ReturnFieldArgs {
-            arg_fields: &[Arc::clone(&arg_field)],
-            scalar_arguments: &[None],
+        // Each thread's own batches, so no two threads share an array.
+        let args_sql = format!("{args_sql} LIMIT {}", PER_CALL_BATCHES * BATCH_ROWS);
+        let mut inputs: Vec<Vec<Call>> = Vec::new();
+        let mut arg_fields = Vec::new();
+        for _ in 0..2 {
+            let batches = native.sql(&args_sql).await?.collect().await?;
+            arg_fields = batches[0].schema().fields().iter().cloned().collect::<Vec<_>>();
+            let calls = batches
+                .iter()
+                .map(|batch| {
+                    let args = batch
+                        .columns()
+                        .iter()
+                        .enumerate()
+                        .map(|(i, column)| {
+                            Ok(if constants.contains(&i) {
+                                ColumnarValue::Scalar(ScalarValue::try_from_array(column, 0)?)
+                            } else {
+                                ColumnarValue::Array(Arc::clone(column))
+                            })
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    Ok(Call { args, rows: batch.num_rows() })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            inputs.push(calls);
+        }
+        let scalar_arguments: Vec<Option<ScalarValue>> = inputs[0][0]
+            .args
+            .iter()
+            .map(|arg| match arg {
+                ColumnarValue::Scalar(value) => Some(value.clone()),
+                ColumnarValue::Array(_) => None,
+            })
+            .collect();
+        let return_field = sides[0].return_field_from_args(ReturnFieldArgs {
+            arg_fields: &arg_fields,
+            scalar_arguments: &scalar_arguments.iter().map(Option::as_ref).collect::<Vec<_>>(),
         })?;
-        // CALLS calls on `strings`; the time of one.
-        let calls = |udf: &ScalarUDF, strings: &ArrayRef| -> Result<Duration> {
-            let started = Instant::now();
-            for _ in 0..CALLS {
-                let args = datafusion::logical_expr::ScalarFunctionArgs {
-                    args: vec![datafusion::logical_expr::ColumnarValue::Array(Arc::clone(strings))],
-                    arg_fields: vec![Arc::clone(&arg_field)],
-                    number_rows: BATCH_ROWS,
-                    return_field: Arc::clone(&return_field),
-                    config_options: Arc::clone(&options),
-                };
-                std::hint::black_box(udf.invoke_with_args(args)?);
-            }
-            Ok(started.elapsed() / CALLS)
+        let invoke = |udf: &ScalarUDF, call: &Call| -> Result<()> {
+            let args = ScalarFunctionArgs {
+                args: call.args.clone(),
+                arg_fields: arg_fields.clone(),
+                number_rows: call.rows,
+                return_field: Arc::clone(&return_field),
+                config_options: Arc::clone(&options),
+            };
+            std::hint::black_box(udf.invoke_with_args(args)?);
+            Ok(())
         };
+        // `count` calls cycling through `calls`; the time of one.
+        let timed = |udf: &ScalarUDF, calls: &[Call], count: usize| -> Result<Duration> {
+            let started = Instant::now();
+            for call in calls.iter().cycle().take(count) {
+                invoke(udf, call)?;
+            }
+            Ok(started.elapsed() / count as u32)
+        };
+        let one_call = timed(&sides[0], &inputs[0], PER_CALL_BATCHES)?;
+        let count = (SAMPLE_TIME.as_nanos() / one_call.as_nanos().max(1)).clamp(PER_CALL_BATCHES as u128, 20_000) as usize;
         for threads in [1, 2] {
-            let inputs: Vec<ArrayRef> = (0..threads).map(|_| strings()).collect();
             let mut samples = [Vec::new(), Vec::new()];
             for run in 0..=runs {
                 for (udf, samples) in sides.iter().zip(&mut samples) {
                     let times = std::thread::scope(|scope| {
-                        let handles: Vec<_> = inputs.iter().map(|input| scope.spawn(|| calls(udf, input))).collect();
+                        let handles: Vec<_> =
+                            inputs[..threads].iter().map(|calls| scope.spawn(|| timed(udf, calls, count))).collect();
                         handles.into_iter().map(|h| h.join().map_err(|_| "a timing thread panicked")).collect::<Vec<_>>()
                     });
                     let mut slowest = Duration::ZERO;
@@ -206,7 +277,7 @@ fn per_call(
             }
             let [n, f] = samples.map(median);
             let us = |d: Duration| d.as_secs_f64() * 1e6;
-            println!("| {name} | {threads} | {:.2} | {:.2} | {:.2} | {:.3} |", us(n), us(f), us(f) - us(n), us(f) / us(n));
+            println!("| {label} | {threads} | {:.2} | {:.2} | {:.2} | {:.3} |", us(n), us(f), us(f) - us(n), us(f) / us(n));
         }
     }
     Ok(())
@@ -265,7 +336,7 @@ async fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    per_call(&native, &foreign, options.runs, &selected)?;
+    per_call(&native, &foreign, options.runs, &selected).await?;
 
     println!("\n| hash over {} strings | built-in ms | stable_hash64 (FFI) ms | stable_hash64 / built-in |\n|---|---:|---:|---:|", options.rows);
     let ours = FUNCTION_QUERIES[0].1;
