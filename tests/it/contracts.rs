@@ -193,7 +193,7 @@ async fn enforce_with_collect_all_fails_a_limited_query_after_counting_every_row
             "{sql}: {message}"
         );
     }
-    // A filter keeps the LIMIT above the validation node: the scan's rows are
+    // A filter keeps the LIMIT out of the validated scan: the scan's rows are
     // all drained and counted (the filter's rows, pushed into the scan).
     let message = query_error(&ctx, "SELECT id FROM delta.default.limited WHERE id > 5 LIMIT 1").await;
     assert!(
