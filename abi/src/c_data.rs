@@ -23,12 +23,13 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BinaryArray, BooleanArray, LargeBinaryArray, LargeStringArray, StringArray,
-    downcast_primitive_array, make_array,
+    Array, ArrayData, ArrayRef, AsArray, BooleanArray, GenericByteArray, downcast_primitive_array,
+    make_array,
 };
-use datafusion::arrow::array::ArrayData;
 use datafusion::arrow::buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{
+    ArrowNativeType, BinaryType, ByteArrayType, DataType, LargeBinaryType, LargeUtf8Type, Utf8Type,
+};
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::ffi::{FFI_ArrowArray, from_ffi_and_data_type};
 
@@ -107,10 +108,10 @@ struct FlatParts {
 impl FlatParts {
     fn of(array: &ArrayRef) -> Option<FlatParts> {
         let (offset, values) = match array.data_type() {
-            DataType::Utf8 => (0, byte_buffers(array.as_string::<i32>().offsets().inner().inner(), array.as_string::<i32>().values())),
-            DataType::LargeUtf8 => (0, byte_buffers(array.as_string::<i64>().offsets().inner().inner(), array.as_string::<i64>().values())),
-            DataType::Binary => (0, byte_buffers(array.as_binary::<i32>().offsets().inner().inner(), array.as_binary::<i32>().values())),
-            DataType::LargeBinary => (0, byte_buffers(array.as_binary::<i64>().offsets().inner().inner(), array.as_binary::<i64>().values())),
+            DataType::Utf8 => (0, byte_buffers::<Utf8Type>(array)),
+            DataType::LargeUtf8 => (0, byte_buffers::<LargeUtf8Type>(array)),
+            DataType::Binary => (0, byte_buffers::<BinaryType>(array)),
+            DataType::LargeBinary => (0, byte_buffers::<LargeBinaryType>(array)),
             DataType::Boolean => {
                 let values = array.as_boolean().values();
                 (values.offset(), [values.inner().as_ptr().cast(), std::ptr::null()])
@@ -131,8 +132,10 @@ impl FlatParts {
     }
 }
 
-fn byte_buffers(offsets: &Buffer, values: &Buffer) -> [*const c_void; 2] {
-    [offsets.as_ptr().cast(), values.as_ptr().cast()]
+/// The offsets (already sliced to the array's rows) and values of a string or binary array.
+fn byte_buffers<T: ByteArrayType>(array: &ArrayRef) -> [*const c_void; 2] {
+    let array = array.as_bytes::<T>();
+    [array.offsets().inner().inner().as_ptr().cast(), array.values().as_ptr().cast()]
 }
 
 /// The array `array` carries, of type `data_type`.
@@ -197,22 +200,10 @@ unsafe fn import_flat(owner: &Arc<FFI_ArrowArray>, data_type: &DataType) -> Opti
         None
     };
     let imported: ArrayRef = match data_type {
-        DataType::Utf8 => {
-            let (offsets, values) = unsafe { byte_parts::<i32>(&buffer, offset, len) }?;
-            Arc::new(unsafe { StringArray::new_unchecked(offsets, values, nulls) })
-        }
-        DataType::LargeUtf8 => {
-            let (offsets, values) = unsafe { byte_parts::<i64>(&buffer, offset, len) }?;
-            Arc::new(unsafe { LargeStringArray::new_unchecked(offsets, values, nulls) })
-        }
-        DataType::Binary => {
-            let (offsets, values) = unsafe { byte_parts::<i32>(&buffer, offset, len) }?;
-            Arc::new(unsafe { BinaryArray::new_unchecked(offsets, values, nulls) })
-        }
-        DataType::LargeBinary => {
-            let (offsets, values) = unsafe { byte_parts::<i64>(&buffer, offset, len) }?;
-            Arc::new(unsafe { LargeBinaryArray::new_unchecked(offsets, values, nulls) })
-        }
+        DataType::Utf8 => unsafe { byte_array::<Utf8Type>(&buffer, offset, len, nulls) }?,
+        DataType::LargeUtf8 => unsafe { byte_array::<LargeUtf8Type>(&buffer, offset, len, nulls) }?,
+        DataType::Binary => unsafe { byte_array::<BinaryType>(&buffer, offset, len, nulls) }?,
+        DataType::LargeBinary => unsafe { byte_array::<LargeBinaryType>(&buffer, offset, len, nulls) }?,
         DataType::Boolean => {
             let bits = buffer(1, (offset + len).div_ceil(8), 1)?;
             Arc::new(BooleanArray::new(BooleanBuffer::new(bits, offset, len), nulls))
@@ -228,26 +219,31 @@ unsafe fn import_flat(owner: &Arc<FFI_ArrowArray>, data_type: &DataType) -> Opti
     Some(imported)
 }
 
-/// The offsets (sliced to the array's rows) and values of a string or binary array.
+/// A string or binary array of `T` from its offsets (sliced to the array's rows) and values.
 ///
 /// # Safety
-/// `buffer` must read a valid C data interface string or binary array with offsets of type `O`.
-unsafe fn byte_parts<O: datafusion::arrow::datatypes::ArrowNativeType + Into<i64>>(
+/// `buffer` must read a valid C data interface array of `T`.
+unsafe fn byte_array<T: ByteArrayType>(
     buffer: &dyn Fn(usize, usize, usize) -> Option<Buffer>,
     offset: usize,
     len: usize,
-) -> Option<(OffsetBuffer<O>, Buffer)> {
-    let offsets = buffer(1, (offset + len + 1) * size_of::<O>(), size_of::<O>())?;
-    let offsets = ScalarBuffer::<O>::new(offsets, offset, len + 1);
-    let end: i64 = offsets.last().copied()?.into();
-    let values = buffer(2, usize::try_from(end).ok()?, 1)?;
-    // SAFETY: the producer's offsets are monotonic and within the values buffer.
-    Some((unsafe { OffsetBuffer::new_unchecked(offsets) }, values))
+    nulls: Option<NullBuffer>,
+) -> Option<ArrayRef> {
+    let width = size_of::<T::Offset>();
+    let offsets = buffer(1, (offset + len + 1) * width, width)?;
+    let offsets = ScalarBuffer::<T::Offset>::new(offsets, offset, len + 1);
+    let values = buffer(2, offsets.last().copied()?.to_usize()?, 1)?;
+    // SAFETY: the producer's offsets are monotonic and within the values
+    // buffer, and its values are valid for `T` (UTF-8 for strings).
+    let offsets = unsafe { OffsetBuffer::new_unchecked(offsets) };
+    Some(Arc::new(unsafe { GenericByteArray::<T>::new_unchecked(offsets, values, nulls) }))
 }
 
 #[cfg(test)]
 mod tests {
-    use datafusion::arrow::array::{Float64Array, Int32Array, UInt64Array};
+    use datafusion::arrow::array::{
+        BinaryArray, Float64Array, Int32Array, LargeStringArray, StringArray, UInt64Array,
+    };
     use datafusion::arrow::ffi::from_ffi_and_data_type;
 
     use super::*;

@@ -117,54 +117,111 @@ fn unbound_session(pack: &Pack) -> std::result::Result<SessionContext, Box<dyn s
     Ok(ctx)
 }
 
-/// One query per pack function: the function over every row, reduced cheaply
-/// (max), so the function's own cost dominates.
-const FUNCTION_QUERIES: &[(&str, &str)] = &[
-    ("stable_hash64", "SELECT max(stable_hash64(s)) FROM t"),
-    ("stable_hash64 (2 args, one constant)", "SELECT max(stable_hash64('tenant', n)) FROM t"),
-    ("stable_hash128", "SELECT max(stable_hash128(s)) FROM t"),
-    ("stable_id", "SELECT max(stable_id('user', n)) FROM t"),
-    ("prefixed_hash64", "SELECT max(prefixed_hash64('user', s)) FROM t"),
-    ("canonical_fingerprint", "SELECT max(canonical_fingerprint(s)) FROM t"),
-    ("msgpack_encode", "SELECT max(msgpack_encode(s)) FROM t"),
-    ("msgpack_to_json (of msgpack_encode)", "SELECT max(msgpack_to_json(msgpack_encode(s))) FROM t"),
-    ("metadata_map_encode", "SELECT max(metadata_map_encode(map(make_array('k'), make_array(s)))) FROM t"),
-    (
+/// One measured use of a pack function.
+struct Measured {
+    label: &'static str,
+    /// The function over every row, reduced cheaply (max), so its own cost dominates.
+    query: &'static str,
+    /// For the direct calls: the function, the query of its arguments, and
+    /// which of those are constants (passed as constants, as the query does).
+    function: &'static str,
+    args: &'static str,
+    constants: &'static [usize],
+}
+
+const fn measured(
+    label: &'static str,
+    query: &'static str,
+    function: &'static str,
+    args: &'static str,
+    constants: &'static [usize],
+) -> Measured {
+    Measured { label, query, function, args, constants }
+}
+
+const FUNCTIONS: &[Measured] = &[
+    measured("stable_hash64", "SELECT max(stable_hash64(s)) FROM t", "stable_hash64", "SELECT s FROM t", &[]),
+    measured(
+        "stable_hash64 (2 args, one constant)",
+        "SELECT max(stable_hash64('tenant', n)) FROM t",
+        "stable_hash64",
+        "SELECT 'tenant', n FROM t",
+        &[0],
+    ),
+    measured("stable_hash128", "SELECT max(stable_hash128(s)) FROM t", "stable_hash128", "SELECT s FROM t", &[]),
+    measured("stable_id", "SELECT max(stable_id('user', n)) FROM t", "stable_id", "SELECT 'user', n FROM t", &[0]),
+    measured(
+        "prefixed_hash64",
+        "SELECT max(prefixed_hash64('user', s)) FROM t",
+        "prefixed_hash64",
+        "SELECT 'user', s FROM t",
+        &[0],
+    ),
+    measured(
+        "canonical_fingerprint",
+        "SELECT max(canonical_fingerprint(s)) FROM t",
+        "canonical_fingerprint",
+        "SELECT s FROM t",
+        &[],
+    ),
+    measured("msgpack_encode", "SELECT max(msgpack_encode(s)) FROM t", "msgpack_encode", "SELECT s FROM t", &[]),
+    measured(
+        "msgpack_to_json (of msgpack_encode)",
+        "SELECT max(msgpack_to_json(msgpack_encode(s))) FROM t",
+        "msgpack_to_json",
+        "SELECT msgpack_encode(s) FROM t",
+        &[],
+    ),
+    measured(
+        "metadata_map_encode",
+        "SELECT max(metadata_map_encode(map(make_array('k'), make_array(s)))) FROM t",
+        "metadata_map_encode",
+        "SELECT map(make_array('k'), make_array(s)) FROM t",
+        &[],
+    ),
+    measured(
         "metadata_map_decode (of metadata_map_encode)",
         "SELECT max(cardinality(metadata_map_decode(metadata_map_encode(map(make_array('k'), make_array(s)))))) FROM t",
-    ),
-    ("map_entries_text", "SELECT max(cardinality(map_entries_text(map(make_array('k'), make_array(s))))) FROM t"),
-    ("map_get_default", "SELECT max(map_get_default(map(make_array('k'), make_array(n)), 'z', 0)) FROM t"),
-    ("list_unique_sorted", "SELECT max(cardinality(list_unique_sorted(make_array(n, n % 7, 3)))) FROM t"),
-    ("utf8_normalize", "SELECT max(utf8_normalize(s)) FROM t"),
-    ("utf8_normalize (NFKC, casefold, collapse)", "SELECT max(utf8_normalize(s, 'NFKC', true, true)) FROM t"),
-    ("utf8_null_if_blank", "SELECT max(utf8_null_if_blank(s)) FROM t"),
-];
-
-/// Each function called directly, as its query calls it: (label, function,
-/// the query of its arguments, which of them are constants).
-const PER_CALL: &[(&str, &str, &str, &[usize])] = &[
-    ("stable_hash64", "stable_hash64", "SELECT s FROM t", &[]),
-    ("stable_hash64 (2 args, one constant)", "stable_hash64", "SELECT 'tenant', n FROM t", &[0]),
-    ("stable_hash128", "stable_hash128", "SELECT s FROM t", &[]),
-    ("stable_id", "stable_id", "SELECT 'user', n FROM t", &[0]),
-    ("prefixed_hash64", "prefixed_hash64", "SELECT 'user', s FROM t", &[0]),
-    ("canonical_fingerprint", "canonical_fingerprint", "SELECT s FROM t", &[]),
-    ("msgpack_encode", "msgpack_encode", "SELECT s FROM t", &[]),
-    ("msgpack_to_json (of msgpack_encode)", "msgpack_to_json", "SELECT msgpack_encode(s) FROM t", &[]),
-    ("metadata_map_encode", "metadata_map_encode", "SELECT map(make_array('k'), make_array(s)) FROM t", &[]),
-    (
-        "metadata_map_decode (of metadata_map_encode)",
         "metadata_map_decode",
         "SELECT metadata_map_encode(map(make_array('k'), make_array(s))) FROM t",
         &[],
     ),
-    ("map_entries_text", "map_entries_text", "SELECT map(make_array('k'), make_array(s)) FROM t", &[]),
-    ("map_get_default", "map_get_default", "SELECT map(make_array('k'), make_array(n)), 'z', 0 FROM t", &[1, 2]),
-    ("list_unique_sorted", "list_unique_sorted", "SELECT make_array(n, n % 7, 3) FROM t", &[]),
-    ("utf8_normalize", "utf8_normalize", "SELECT s FROM t", &[]),
-    ("utf8_normalize (NFKC, casefold, collapse)", "utf8_normalize", "SELECT s, 'NFKC' AS form, true AS casefold, true AS collapse FROM t", &[1, 2, 3]),
-    ("utf8_null_if_blank", "utf8_null_if_blank", "SELECT s FROM t", &[]),
+    measured(
+        "map_entries_text",
+        "SELECT max(cardinality(map_entries_text(map(make_array('k'), make_array(s))))) FROM t",
+        "map_entries_text",
+        "SELECT map(make_array('k'), make_array(s)) FROM t",
+        &[],
+    ),
+    measured(
+        "map_get_default",
+        "SELECT max(map_get_default(map(make_array('k'), make_array(n)), 'z', 0)) FROM t",
+        "map_get_default",
+        "SELECT map(make_array('k'), make_array(n)), 'z', 0 FROM t",
+        &[1, 2],
+    ),
+    measured(
+        "list_unique_sorted",
+        "SELECT max(cardinality(list_unique_sorted(make_array(n, n % 7, 3)))) FROM t",
+        "list_unique_sorted",
+        "SELECT make_array(n, n % 7, 3) FROM t",
+        &[],
+    ),
+    measured("utf8_normalize", "SELECT max(utf8_normalize(s)) FROM t", "utf8_normalize", "SELECT s FROM t", &[]),
+    measured(
+        "utf8_normalize (NFKC, casefold, collapse)",
+        "SELECT max(utf8_normalize(s, 'NFKC', true, true)) FROM t",
+        "utf8_normalize",
+        "SELECT s, 'NFKC' AS form, true AS casefold, true AS collapse FROM t",
+        &[1, 2, 3],
+    ),
+    measured(
+        "utf8_null_if_blank",
+        "SELECT max(utf8_null_if_blank(s)) FROM t",
+        "utf8_null_if_blank",
+        "SELECT s FROM t",
+        &[],
+    ),
 ];
 
 /// Batches of arguments each calling thread cycles through.
@@ -194,7 +251,9 @@ async fn per_call(
         "\n| function called directly, {BATCH_ROWS}-row batches | threads | native us per call | through FFI us per call | FFI adds us | FFI / native |\n\
          |---|---:|---:|---:|---:|---:|"
     );
-    for (label, name, args_sql, constants) in PER_CALL.iter().filter(|(label, ..)| selected(label)) {
+    for Measured { label, function: name, args: args_sql, constants, .. } in
+        FUNCTIONS.iter().filter(|measured| selected(measured.label))
+    {
         let sides = [native.state().udf(name)?, foreign.state().udf(name)?];
         // Each thread's own batches, so no two threads share an array.
         let args_sql = format!("{args_sql} LIMIT {}", PER_CALL_BATCHES * BATCH_ROWS);
@@ -320,7 +379,7 @@ async fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
     );
     let batches_per_partition = options.rows.div_ceil(BATCH_ROWS) as f64 / 2.0;
     let selected = |name: &str| options.filter.as_ref().is_none_or(|filter| name.contains(filter.as_str()));
-    for (name, sql) in FUNCTION_QUERIES.iter().filter(|(name, _)| selected(name)) {
+    for Measured { label: name, query: sql, .. } in FUNCTIONS.iter().filter(|measured| selected(measured.label)) {
         let medians = compare_all(&[(&native, sql), (&foreign, sql), (&unbound, sql)], options.runs).await?;
         let (n, f, u) = (medians[0], medians[1], medians[2]);
         let ratio = |side: Duration| side.as_secs_f64() / n.as_secs_f64();
@@ -339,7 +398,7 @@ async fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
     per_call(&native, &foreign, options.runs, &selected).await?;
 
     println!("\n| hash over {} strings | built-in ms | stable_hash64 (FFI) ms | stable_hash64 / built-in |\n|---|---:|---:|---:|", options.rows);
-    let ours = FUNCTION_QUERIES[0].1;
+    let ours = FUNCTIONS[0].query;
     for (name, sql) in BUILTIN_HASHES.iter().filter(|(name, _)| selected(name)) {
         let (builtin, pack) = compare(&foreign, sql, &foreign, ours, options.runs).await?;
         println!("| {name} | {:.1} | {:.1} | {:.3} |", ms(builtin), ms(pack), pack.as_secs_f64() / builtin.as_secs_f64());

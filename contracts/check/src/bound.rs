@@ -106,11 +106,7 @@ impl ContractBoundExec {
 
     /// The same dataset over another plan of its scan, armed as this one is.
     fn rewrap(&self, inner: Arc<dyn ExecutionPlan>) -> Arc<dyn ExecutionPlan> {
-        let checks = OnceLock::new();
-        if let Some(armed) = self.checks.get() {
-            let _ = checks.set(Arc::clone(armed));
-        }
-        Arc::new(ContractBoundExec { binding: Arc::clone(&self.binding), inner, checks })
+        Arc::new(ContractBoundExec { binding: Arc::clone(&self.binding), inner, checks: self.checks.clone() })
     }
 }
 
