@@ -22,10 +22,12 @@ use datafusion::arrow::array::{Array, ArrayRef};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::arrow::ffi::{FFI_ArrowArray, FFI_ArrowSchema};
 use datafusion::common::ScalarValue;
+use datafusion::common::config::ConfigOptions;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF};
 use datafusion_ffi::arrow_wrappers::WrappedSchema;
 use dfpack_common::catch_panic;
+use thread_local::ThreadLocal;
 
 use crate::c_data;
 use crate::kernel::DEFAULT_OPTIONS;
@@ -65,6 +67,32 @@ struct Binding {
     udf: Arc<ScalarUDF>,
     arg_fields: Vec<FieldRef>,
     return_field: FieldRef,
+    /// What every call passes besides its arguments, copied once per calling
+    /// thread: a call takes its own references to them, and a reference
+    /// count shared by the partitions' threads would bounce its cache line
+    /// between their cores on every batch.
+    per_thread: ThreadLocal<CallParts>,
+}
+
+struct CallParts {
+    arg_fields: Vec<FieldRef>,
+    return_field: FieldRef,
+    config_options: Arc<ConfigOptions>,
+}
+
+impl Binding {
+    fn new(udf: Arc<ScalarUDF>, arg_fields: Vec<FieldRef>, return_field: FieldRef) -> Binding {
+        Binding { udf, arg_fields, return_field, per_thread: ThreadLocal::new() }
+    }
+
+    /// This thread's copies of the call's fields and options.
+    fn call_parts(&self) -> &CallParts {
+        self.per_thread.get_or(|| CallParts {
+            arg_fields: self.arg_fields.iter().map(|field| Arc::new(field.as_ref().clone())).collect(),
+            return_field: Arc::new(self.return_field.as_ref().clone()),
+            config_options: Arc::new(ConfigOptions::clone(&DEFAULT_OPTIONS)),
+        })
+    }
 }
 
 impl FFI_BoundScalarKernel {
@@ -77,7 +105,7 @@ impl FFI_BoundScalarKernel {
     ) -> Result<FFI_BoundScalarKernel> {
         let arg_fields = arg_fields.iter().map(import_field).collect::<Result<Vec<_>>>()?;
         let return_field = import_field(&return_field)?;
-        Ok(FFI_BoundScalarKernel::new(Binding { udf, arg_fields, return_field }))
+        Ok(FFI_BoundScalarKernel::new(Binding::new(udf, arg_fields, return_field)))
     }
 
     fn new(binding: Binding) -> FFI_BoundScalarKernel {
@@ -207,12 +235,13 @@ unsafe extern "C" fn invoke_local(
             .zip(&binding.arg_fields)
             .map(|(value, field)| import_value(value, field.data_type()))
             .collect::<Result<Vec<_>>>()?;
+        let parts = binding.call_parts();
         let call = ScalarFunctionArgs {
             args,
-            arg_fields: binding.arg_fields.clone(),
+            arg_fields: parts.arg_fields.clone(),
             number_rows,
-            return_field: Arc::clone(&binding.return_field),
-            config_options: Arc::clone(&DEFAULT_OPTIONS),
+            return_field: Arc::clone(&parts.return_field),
+            config_options: Arc::clone(&parts.config_options),
         };
         export_value(binding.udf.invoke_with_args(call)?)
     };
@@ -226,11 +255,11 @@ unsafe extern "C" fn invoke_local(
 unsafe extern "C" fn clone_local(kernel: &FFI_BoundScalarKernel) -> FFI_BoundScalarKernel {
     // SAFETY: only the pack builds bound kernels whose `clone` is this function.
     let binding = unsafe { local_binding(kernel) };
-    FFI_BoundScalarKernel::new(Binding {
-        udf: Arc::clone(&binding.udf),
-        arg_fields: binding.arg_fields.clone(),
-        return_field: Arc::clone(&binding.return_field),
-    })
+    FFI_BoundScalarKernel::new(Binding::new(
+        Arc::clone(&binding.udf),
+        binding.arg_fields.clone(),
+        Arc::clone(&binding.return_field),
+    ))
 }
 
 unsafe extern "C" fn release_local(kernel: &mut FFI_BoundScalarKernel) {

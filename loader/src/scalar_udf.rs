@@ -3,8 +3,8 @@
 //! bound to each call site's fields when the pack can bind (pack ABI 1.3).
 
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use datafusion::arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::config::ConfigOptions;
@@ -15,7 +15,7 @@ use datafusion::logical_expr::{
 };
 use dfpack_abi::bound_kernel::BoundScalarKernel;
 use dfpack_abi::kernel::FFI_ScalarKernel;
-use parking_lot::RwLock;
+use parking_lot::Mutex;
 
 use crate::pack::KernelBinder;
 
@@ -30,30 +30,47 @@ pub struct PackScalarUdf {
     foreign: Arc<dyn ScalarUDFImpl>,
     kernel: FFI_ScalarKernel,
     binder: Option<KernelBinder>,
-    /// The kernels bound so far, one per distinct set of fields.
-    bound: RwLock<Vec<Arc<BoundScalarKernel>>>,
+    /// The kernels bound so far, one per distinct set of fields, filled in
+    /// order. Every batch looks its kernel up here from every partition's
+    /// thread: filled slots are read without a lock or a reference count, so
+    /// the threads share no cache line they write to.
+    bound: [OnceLock<BoundScalarKernel>; MAX_BINDINGS],
+    /// Held while binding, so a call site is bound once.
+    binding: Mutex<()>,
     /// Bindings the pack refused: each counts against `MAX_BINDINGS`.
     failed_bindings: AtomicUsize,
 }
 
 impl PackScalarUdf {
     pub fn new(foreign: Arc<dyn ScalarUDFImpl>, kernel: FFI_ScalarKernel, binder: Option<KernelBinder>) -> PackScalarUdf {
-        PackScalarUdf { foreign, kernel, binder, bound: RwLock::new(Vec::new()), failed_bindings: AtomicUsize::new(0) }
+        PackScalarUdf {
+            foreign,
+            kernel,
+            binder,
+            bound: std::array::from_fn(|_| OnceLock::new()),
+            binding: Mutex::new(()),
+            failed_bindings: AtomicUsize::new(0),
+        }
+    }
+
+    fn bound_so_far(&self) -> impl Iterator<Item = &BoundScalarKernel> {
+        self.bound.iter().map_while(OnceLock::get)
     }
 
     /// The kernel bound to this call's fields: found, or bound now. `None`
     /// when the pack cannot bind, or binding failed (the unbound kernel then
     /// evaluates the call, and reports any error the function raises).
-    fn bound_for(&self, args: &ScalarFunctionArgs) -> Option<Arc<BoundScalarKernel>> {
+    fn bound_for(&self, args: &ScalarFunctionArgs) -> Option<&BoundScalarKernel> {
         let binder = self.binder.as_ref()?;
-        if let Some(found) = self.bound.read().iter().find(|bound| bound.accepts(args)) {
-            return Some(Arc::clone(found));
+        if let Some(found) = self.bound_so_far().find(|bound| bound.accepts(args)) {
+            return Some(found);
         }
-        let mut bound = self.bound.write();
-        if let Some(found) = bound.iter().find(|bound| bound.accepts(args)) {
-            return Some(Arc::clone(found));
+        let _binding = self.binding.lock();
+        if let Some(found) = self.bound_so_far().find(|bound| bound.accepts(args)) {
+            return Some(found);
         }
-        if bound.len() + self.failed_bindings.load(Ordering::Relaxed) >= MAX_BINDINGS {
+        let slot = self.bound.iter().find(|slot| slot.get().is_none())?;
+        if self.bound_so_far().count() + self.failed_bindings.load(Ordering::Relaxed) >= MAX_BINDINGS {
             return None;
         }
         // Bound to the types the arrays actually have: a nested argument's
@@ -65,7 +82,7 @@ impl PackScalarUdf {
             .map(|(field, arg)| Arc::new(field.as_ref().clone().with_data_type(arg.data_type())))
             .collect();
         let kernel = match binder(&fields, &args.return_field) {
-            Ok(kernel) => Arc::new(kernel),
+            Ok(kernel) => kernel,
             Err(_) => {
                 // Counted like a binding, so a pack that cannot bind this
                 // function is not asked again on every batch.
@@ -75,11 +92,8 @@ impl PackScalarUdf {
         };
         // Kept even if it cannot serve this call, so a call shape that never
         // binds costs at most MAX_BINDINGS bindings, not one per batch.
-        bound.push(Arc::clone(&kernel));
-        if !kernel.accepts(args) {
-            return None;
-        }
-        Some(kernel)
+        let kernel = slot.get_or_init(|| kernel);
+        kernel.accepts(args).then_some(kernel)
     }
 }
 
