@@ -166,10 +166,26 @@ impl BoundScalarKernel {
 
     /// Evaluates a call that [`accepts`](Self::accepts) holds for.
     pub fn invoke(&self, args: Vec<ColumnarValue>, number_rows: usize) -> Result<ColumnarValue> {
+        let return_type = self.return_field.data_type();
+        // The argument the function may hand back unchanged (see below).
+        let returnable = args.iter().find_map(|arg| match arg {
+            ColumnarValue::Array(array) if array.data_type() == return_type => Some(Arc::clone(array)),
+            _ => None,
+        });
         let args = args.into_iter().map(export_value).collect::<Result<RVec<_>>>()?;
         // SAFETY: `self.ffi` is a bound kernel the pack built; its functions are the pack's.
         match unsafe { (self.ffi.invoke)(&self.ffi, args, number_rows) } {
-            RResult::ROk(value) => import_value(value, self.return_field.data_type()),
+            RResult::ROk(value) => {
+                // A result that is one of the arguments, unchanged (text
+                // already normalized, say), is that argument: kept as it is
+                // rather than imported through the buffers it shares with it.
+                if !value.scalar
+                    && let Some(same) = returnable.filter(|arg| c_data::is_flat_export_of(&value.array, arg))
+                {
+                    return Ok(ColumnarValue::Array(same));
+                }
+                import_value(value, return_type)
+            }
             // The shape `FFI_ScalarUDF`'s errors have: one message whichever path ran.
             RResult::RErr(message) => Err(DataFusionError::Ffi(message.into())),
         }
@@ -273,7 +289,7 @@ unsafe extern "C" fn release_local(kernel: &mut FFI_BoundScalarKernel) {
 
 #[cfg(test)]
 mod tests {
-    use datafusion::arrow::array::{Int64Array, StringArray};
+    use datafusion::arrow::array::{AsArray, Int64Array, StringArray};
     use datafusion::common::config::ConfigOptions;
 
     use super::*;
@@ -317,6 +333,23 @@ mod tests {
             };
             assert_eq!(as_int64(bound), as_int64(direct));
         }
+    }
+
+    /// Text that is already normal comes back as the very array the host
+    /// sent; text that is not comes back normalized, in arrays of its own.
+    #[test]
+    fn an_argument_returned_unchanged_is_the_hosts_own_array() {
+        let udf = pack_function("utf8_normalize");
+        let normal: ArrayRef = Arc::new(StringArray::from(vec![Some("already"), None, Some("normal")]));
+        let args = call(vec![ColumnarValue::Array(Arc::clone(&normal))], 3, DataType::Utf8);
+        let kernel = bind(&udf, &args);
+        let result = kernel.invoke(args.args, 3).expect("bound").into_array(3).expect("an array");
+        assert!(Arc::ptr_eq(&result, &normal), "the host's own array");
+        let decomposed: ArrayRef = Arc::new(StringArray::from(vec![Some("e\u{301}"), Some("x")]));
+        let args = call(vec![ColumnarValue::Array(Arc::clone(&decomposed))], 2, DataType::Utf8);
+        let result = kernel.invoke(args.args, 2).expect("bound").into_array(2).expect("an array");
+        assert!(!Arc::ptr_eq(&result, &decomposed));
+        assert_eq!(result.as_string::<i32>().iter().collect::<Vec<_>>(), vec![Some("\u{e9}"), Some("x")]);
     }
 
     #[test]

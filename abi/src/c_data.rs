@@ -206,6 +206,30 @@ pub unsafe fn import(array: FFI_ArrowArray, data_type: &DataType) -> Result<Arra
     }
 }
 
+/// Whether `array` lays out exactly the flat array `original`: the same
+/// length, offset and null count over the very same buffers. A function that
+/// returns its argument unchanged sends it back like this; the caller may
+/// then keep `original` and release `array` instead of importing it.
+pub fn is_flat_export_of(array: &FFI_ArrowArray, original: &ArrayRef) -> bool {
+    let Some(parts) = Parts::of(original).filter(|parts| parts.children.is_empty()) else {
+        return false;
+    };
+    let same_buffers = || {
+        (0..parts.n_buffers).all(|index| {
+            // A producer may pass a null validity buffer when nothing is null.
+            let expected = parts.buffers[index].cast::<u8>();
+            array.buffer(index) == expected || (index == 0 && original.null_count() == 0)
+        })
+    };
+    array.len() == original.len()
+        && array.offset() == parts.offset
+        && array.null_count_opt() == Some(original.null_count())
+        && array.num_children() == 0
+        && array.dictionary().is_none()
+        && array.num_buffers() == parts.n_buffers
+        && same_buffers()
+}
+
 /// Whether arrays of `data_type` can be read here: the types `export_here` writes.
 fn imports_here(data_type: &DataType) -> bool {
     match data_type {
@@ -489,6 +513,24 @@ mod tests {
             assert_eq!(Arc::strong_count(&array), 1, "{array:?}");
             assert_eq!(nested_values.as_ref().map(Arc::strong_count), before, "{array:?}");
         }
+    }
+
+    #[test]
+    fn an_export_is_recognised_only_as_the_array_it_lays_out() {
+        let samples = samples();
+        for array in &samples[..8] {
+            let exported = export(Arc::clone(array));
+            assert!(is_flat_export_of(&exported, array), "{array:?}");
+            // Arrow's own export of it lays out the same buffers.
+            assert!(is_flat_export_of(&FFI_ArrowArray::new(&array.to_data()), array), "{array:?}");
+            // A copy has the same values in other buffers; a slice, other rows.
+            let nothing = array.slice(0, 0);
+            let deep_copy = datafusion::arrow::compute::concat(&[array.as_ref(), nothing.as_ref()]).expect("a copy");
+            assert!(!is_flat_export_of(&export(deep_copy), array), "{array:?}");
+            assert!(!is_flat_export_of(&export(array.slice(1, array.len() - 1)), array), "{array:?}");
+        }
+        let map = &samples[9];
+        assert!(!is_flat_export_of(&export(Arc::clone(map)), map), "nested arrays are not compared");
     }
 
     /// Either side may be arrow's own implementation of the specification.
