@@ -211,7 +211,10 @@ pub unsafe fn import(array: FFI_ArrowArray, data_type: &DataType) -> Result<Arra
 /// returns its argument unchanged sends it back like this; the caller may
 /// then keep `original` and release `array` instead of importing it.
 pub fn is_flat_export_of(array: &FFI_ArrowArray, original: &ArrayRef) -> bool {
-    let Some(parts) = Parts::of(original).filter(|parts| parts.children.is_empty()) else {
+    if original.data_type().is_nested() {
+        return false;
+    }
+    let Some(parts) = Parts::of(original) else {
         return false;
     };
     let same_buffers = || {
@@ -317,7 +320,7 @@ unsafe fn import_here(owner: &Arc<FFI_ArrowArray>, node: &FFI_ArrowArray, data_t
         DataType::LargeList(field) => unsafe { list_array::<i64>(&buffer, offset, len, nulls, field, child(0, field.data_type())?) }?,
         DataType::Map(field, ordered) => {
             let entries = child(0, field.data_type())?;
-            let offsets = unsafe { offsets::<i32>(&buffer, offset, len, entries.len()) }?;
+            let offsets = unsafe { offsets::<i32>(&buffer, offset, len) }.filter(|offsets| end_within(offsets, entries.len()))?;
             let entries = entries.as_struct_opt()?.clone();
             // SAFETY: offsets within the entries, of the field's struct type.
             Arc::new(unsafe { MapArray::new_unchecked(Arc::clone(field), offsets, entries, nulls, *ordered) })
@@ -339,7 +342,7 @@ fn raw_children(node: &FFI_ArrowArray) -> *mut *mut CArrowArray {
     unsafe { (*(node as *const FFI_ArrowArray).cast::<CArrowArray>()).children }
 }
 
-/// The `len + 1` offsets of a node at `offset`, if they stay within `values` entries.
+/// The `len + 1` offsets (buffer 1) of a node at `offset`.
 ///
 /// # Safety
 /// `buffer` must read a valid C data interface array whose buffer 1 holds offsets of `O`.
@@ -347,15 +350,19 @@ unsafe fn offsets<O: ArrowNativeType>(
     buffer: &dyn Fn(usize, usize, usize) -> Option<Buffer>,
     offset: usize,
     len: usize,
-    values: usize,
 ) -> Option<OffsetBuffer<O>> {
     let width = size_of::<O>();
     let offsets = ScalarBuffer::<O>::new(buffer(1, (offset + len + 1) * width, width)?, offset, len + 1);
-    if offsets.first()?.to_usize()? > offsets.last()?.to_usize()? || offsets.last()?.to_usize()? > values {
+    if offsets.first()?.to_usize()? > offsets.last()?.to_usize()? {
         return None;
     }
-    // SAFETY: the producer's offsets are monotonic; they end within the values (checked).
+    // SAFETY: the producer's offsets are monotonic (and, checked, in order end to end).
     Some(unsafe { OffsetBuffer::new_unchecked(offsets) })
+}
+
+/// Whether `offsets` end within `values` entries.
+fn end_within<O: ArrowNativeType>(offsets: &OffsetBuffer<O>, values: usize) -> bool {
+    offsets.last().and_then(|last| last.to_usize()).is_some_and(|last| last <= values)
 }
 
 /// A list of `O` offsets over `values`.
@@ -370,7 +377,7 @@ unsafe fn list_array<O: OffsetSizeTrait>(
     field: &FieldRef,
     values: ArrayRef,
 ) -> Option<ArrayRef> {
-    let offsets = unsafe { offsets::<O>(buffer, offset, len, values.len()) }?;
+    let offsets = unsafe { offsets::<O>(buffer, offset, len) }.filter(|offsets| end_within(offsets, values.len()))?;
     // SAFETY: offsets within the values, which have the field's type.
     Some(Arc::new(unsafe { GenericListArray::<O>::new_unchecked(Arc::clone(field), offsets, values, nulls) }))
 }
@@ -385,12 +392,10 @@ unsafe fn byte_array<T: ByteArrayType>(
     len: usize,
     nulls: Option<NullBuffer>,
 ) -> Option<ArrayRef> {
-    let width = size_of::<T::Offset>();
-    let offsets = ScalarBuffer::<T::Offset>::new(buffer(1, (offset + len + 1) * width, width)?, offset, len + 1);
+    let offsets = unsafe { offsets::<T::Offset>(buffer, offset, len) }?;
+    // The values buffer holds exactly what the offsets reach.
     let values = buffer(2, offsets.last().copied()?.to_usize()?, 1)?;
-    // SAFETY: the producer's offsets are monotonic and within the values
-    // buffer, and its values are valid for `T` (UTF-8 for strings).
-    let offsets = unsafe { OffsetBuffer::new_unchecked(offsets) };
+    // SAFETY: the values are valid for `T` (UTF-8 for strings) per the producer.
     Some(Arc::new(unsafe { GenericByteArray::<T>::new_unchecked(offsets, values, nulls) }))
 }
 

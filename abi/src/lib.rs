@@ -6,7 +6,8 @@
 //! - [`export`]: the plugin side: serve a set of functions as a root module.
 //! - [`kernel`]: the fast path of a scalar function's evaluation, for dfpack's own hosts;
 //!   [`bound_kernel`]: the same, bound to one call site's fields, its arrays crossing through
-//!   [`c_data`] (the C data interface, filled directly for flat arrays).
+//!   [`c_data`] (the C data interface, filled directly for flat arrays and structs, lists
+//!   and maps of them).
 //! - [`guard`]: panic containment around every callback a host can reach.
 //! - [`introspection`]: `pack_manifest()` and `pack_functions()`, served by every pack.
 

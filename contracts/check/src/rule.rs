@@ -438,13 +438,7 @@ mod tests {
 
         // A write is validated once however often the rule runs.
         let schema = self::schema(false);
-        let binding = Arc::new(ContractBinding {
-            dataset: "twice_written".into(),
-            version: None,
-            table_schema: Arc::clone(&schema),
-            contract: contract(EvolutionPolicy::Strict),
-            validation: Some(policy(ValidationMode::Enforce)),
-        });
+        let binding = enforced_write_binding("twice_written", EvolutionPolicy::Strict, Arc::clone(&schema));
         let (plan, _) = write_plan(binding, schema, vec![]);
         let once = ContractRule::new().optimize(plan, &ConfigOptions::default()).expect("optimized");
         let twice = ContractRule::new().optimize(once, &ConfigOptions::default()).expect("optimized again");
@@ -510,6 +504,17 @@ mod tests {
         (Arc::new(DataSinkExec::new(input, sink, None)), target)
     }
 
+    /// A write target's binding (no version yet) whose data is validated, enforced.
+    fn enforced_write_binding(dataset: &str, evolution: EvolutionPolicy, table_schema: SchemaRef) -> Arc<ContractBinding> {
+        Arc::new(ContractBinding {
+            dataset: dataset.into(),
+            version: None,
+            table_schema,
+            contract: contract(evolution),
+            validation: Some(policy(ValidationMode::Enforce)),
+        })
+    }
+
     fn rows_in(sink: &MemorySink) -> usize {
         *sink.rows.lock().expect("unpoisoned")
     }
@@ -517,13 +522,7 @@ mod tests {
     #[tokio::test]
     async fn a_write_is_checked_before_anything_reaches_its_sink() {
         let schema = schema(true);
-        let binding = Arc::new(ContractBinding {
-            dataset: "written".into(),
-            version: None,
-            table_schema: Arc::clone(&schema),
-            contract: contract(EvolutionPolicy::Strict),
-            validation: Some(policy(ValidationMode::Enforce)),
-        });
+        let binding = enforced_write_binding("written", EvolutionPolicy::Strict, Arc::clone(&schema));
         let rows = batch(&schema, vec![Some(1), None], vec![Some(-1.0), Some(1.0)]);
         let (plan, target) = write_plan(Arc::clone(&binding), Arc::clone(&schema), vec![rows]);
         let plan = ContractRule::new().optimize(plan, &ConfigOptions::default()).expect("optimized");
@@ -551,13 +550,7 @@ mod tests {
     #[tokio::test]
     async fn a_clean_write_goes_through() {
         let schema = schema(true);
-        let binding = Arc::new(ContractBinding {
-            dataset: "clean".into(),
-            version: None,
-            table_schema: Arc::clone(&schema),
-            contract: contract(EvolutionPolicy::Additive),
-            validation: Some(policy(ValidationMode::Enforce)),
-        });
+        let binding = enforced_write_binding("clean", EvolutionPolicy::Additive, Arc::clone(&schema));
         let rows = batch(&schema, vec![Some(1), Some(2)], vec![Some(1.0), None]);
         let (plan, target) = write_plan(binding, Arc::clone(&schema), vec![rows]);
         let plan = ContractRule::new().optimize(plan, &ConfigOptions::default()).expect("optimized");
