@@ -22,6 +22,31 @@ pub fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
+/// `other / side` within each interleaved run, so drift on a shared machine
+/// (which moves both sides of one run alike) cancels out.
+pub struct PairedRatio {
+    pub median: f64,
+    pub lower_quartile: f64,
+    pub upper_quartile: f64,
+}
+
+impl PairedRatio {
+    /// The runs' own ratios of `other` to `side`; both hold one sample per run.
+    pub fn of(other: &[Duration], side: &[Duration]) -> PairedRatio {
+        let mut ratios: Vec<f64> =
+            other.iter().zip(side).map(|(other, side)| other.as_secs_f64() / side.as_secs_f64()).collect();
+        ratios.sort_by(f64::total_cmp);
+        let at = |quantile: f64| ratios.get(((ratios.len() - 1) as f64 * quantile).round() as usize).copied().unwrap_or(f64::NAN);
+        PairedRatio { median: at(0.5), lower_quartile: at(0.25), upper_quartile: at(0.75) }
+    }
+}
+
+impl Display for PairedRatio {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.3} ({:.3}-{:.3})", self.median, self.lower_quartile, self.upper_quartile)
+    }
+}
+
 pub fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }

@@ -25,7 +25,7 @@ use datafusion::execution::FunctionRegistry;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl};
-use dfpack_bench::{median, ms};
+use dfpack_bench::{PairedRatio, median, ms};
 use dfpack_loader::{ExportKind, Pack, PackScalarUdf, SessionFactory, default_pack_path};
 
 const BATCH_ROWS: usize = 8192;
@@ -82,14 +82,14 @@ async fn time(ctx: &SessionContext, sql: &str) -> Result<Duration> {
     Ok(start.elapsed())
 }
 
-/// Median times of `a_sql` on `a` and `b_sql` on `b`, runs interleaved.
-async fn compare(a: &SessionContext, a_sql: &str, b: &SessionContext, b_sql: &str, runs: usize) -> Result<(Duration, Duration)> {
-    let medians = compare_all(&[(a, a_sql), (b, b_sql)], runs).await?;
-    Ok((medians[0], medians[1]))
+/// The times of `a_sql` on `a` and `b_sql` on `b`, runs interleaved.
+async fn compare(a: &SessionContext, a_sql: &str, b: &SessionContext, b_sql: &str, runs: usize) -> Result<(Vec<Duration>, Vec<Duration>)> {
+    let mut samples = compare_all(&[(a, a_sql), (b, b_sql)], runs).await?.into_iter();
+    Ok((samples.next().unwrap_or_default(), samples.next().unwrap_or_default()))
 }
 
-/// Median time of each (session, query), runs interleaved across all of them.
-async fn compare_all(sides: &[(&SessionContext, &str)], runs: usize) -> Result<Vec<Duration>> {
+/// The times of each (session, query), runs interleaved across all of them.
+async fn compare_all(sides: &[(&SessionContext, &str)], runs: usize) -> Result<Vec<Vec<Duration>>> {
     for (ctx, sql) in sides {
         time(ctx, sql).await?; // warm-up
     }
@@ -99,7 +99,7 @@ async fn compare_all(sides: &[(&SessionContext, &str)], runs: usize) -> Result<V
             samples.push(time(ctx, sql).await?);
         }
     }
-    Ok(samples.into_iter().map(median).collect())
+    Ok(samples)
 }
 
 /// A session whose pack functions evaluate through their unbound kernels.
@@ -248,7 +248,7 @@ async fn per_call(
 ) -> std::result::Result<(), Box<dyn std::error::Error>> {
     let options = Arc::new(datafusion::common::config::ConfigOptions::default());
     println!(
-        "\n| function called directly, {BATCH_ROWS}-row batches | threads | native us per call | through FFI us per call | FFI adds us | FFI / native |\n\
+        "\n| function called directly, {BATCH_ROWS}-row batches | threads | native us per call | through FFI us per call | FFI adds us | FFI / native (quartiles) |\n\
          |---|---:|---:|---:|---:|---:|"
     );
     for Measured { label, function: name, args: args_sql, constants, .. } in
@@ -334,9 +334,10 @@ async fn per_call(
                     }
                 }
             }
+            let ratio = PairedRatio::of(&samples[1], &samples[0]);
             let [n, f] = samples.map(median);
             let us = |d: Duration| d.as_secs_f64() * 1e6;
-            println!("| {label} | {threads} | {:.2} | {:.2} | {:.2} | {:.3} |", us(n), us(f), us(f) - us(n), us(f) / us(n));
+            println!("| {label} | {threads} | {:.2} | {:.2} | {:.2} | {ratio} |", us(n), us(f), us(f) - us(n));
         }
     }
     Ok(())
@@ -372,26 +373,30 @@ async fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let foreign = SessionFactory::new().with_config(config()).with_pack(pack).build()?;
     foreign.register_table("t", table as _)?;
 
-    println!("rows: {}, runs: {} (median), batch: {BATCH_ROWS}, partitions: 2", options.rows, options.runs);
     println!(
-        "\n| function | native ms | through FFI ms | FFI / native | FFI cost per batch us | unbound kernel ms | unbound / native |\n\
+        "rows: {}, runs: {} (interleaved; times are medians; a ratio is the median of the runs' own ratios, \
+         with their quartiles), batch: {BATCH_ROWS}, partitions: 2",
+        options.rows, options.runs
+    );
+    println!(
+        "\n| function | native ms | through FFI ms | FFI / native (quartiles) | FFI cost per batch us | unbound kernel ms | unbound / native |\n\
          |---|---:|---:|---:|---:|---:|---:|"
     );
     let batches_per_partition = options.rows.div_ceil(BATCH_ROWS) as f64 / 2.0;
     let selected = |name: &str| options.filter.as_ref().is_none_or(|filter| name.contains(filter.as_str()));
     for Measured { label: name, query: sql, .. } in FUNCTIONS.iter().filter(|measured| selected(measured.label)) {
-        let medians = compare_all(&[(&native, sql), (&foreign, sql), (&unbound, sql)], options.runs).await?;
+        let samples = compare_all(&[(&native, sql), (&foreign, sql), (&unbound, sql)], options.runs).await?;
+        let (ffi_ratio, unbound_ratio) = (PairedRatio::of(&samples[1], &samples[0]), PairedRatio::of(&samples[2], &samples[0]));
+        let medians: Vec<Duration> = samples.into_iter().map(median).collect();
         let (n, f, u) = (medians[0], medians[1], medians[2]);
-        let ratio = |side: Duration| side.as_secs_f64() / n.as_secs_f64();
         // What FFI adds per batch of one partition (both partitions run at once).
         let per_batch_us = (f.as_secs_f64() - n.as_secs_f64()) * 1e6 / batches_per_partition;
         println!(
-            "| {name} | {:.1} | {:.1} | {:.3} | {per_batch_us:.1} | {:.1} | {:.3} |",
+            "| {name} | {:.1} | {:.1} | {ffi_ratio} | {per_batch_us:.1} | {:.1} | {:.3} |",
             ms(n),
             ms(f),
-            ratio(f),
             ms(u),
-            ratio(u)
+            unbound_ratio.median
         );
     }
 
@@ -401,7 +406,8 @@ async fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
     let ours = FUNCTIONS[0].query;
     for (name, sql) in BUILTIN_HASHES.iter().filter(|(name, _)| selected(name)) {
         let (builtin, pack) = compare(&foreign, sql, &foreign, ours, options.runs).await?;
-        println!("| {name} | {:.1} | {:.1} | {:.3} |", ms(builtin), ms(pack), pack.as_secs_f64() / builtin.as_secs_f64());
+        let ratio = PairedRatio::of(&pack, &builtin);
+        println!("| {name} | {:.1} | {:.1} | {ratio} |", ms(median(builtin)), ms(median(pack)));
     }
     Ok(())
 }
