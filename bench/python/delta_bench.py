@@ -81,8 +81,12 @@ def paired_ratios(other: list[float], pack: list[float]) -> tuple[float, float, 
     both sides of a round alike): the median, the quartiles, and the share of
     rounds the pack won."""
     ratios = sorted(o / p for o, p in zip(other, pack))
-    q1, median, q3 = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else (ratios[0],) * 3
-    return median, q1, q3, sum(r > 1.0 for r in ratios) / len(ratios)
+
+    def at(quantile: float) -> float:
+        # Nearest rank, as the Rust benches (dfpack_bench::PairedRatio) take it.
+        return ratios[round((len(ratios) - 1) * quantile)]
+
+    return at(0.5), at(0.25), at(0.75), sum(r > 1.0 for r in ratios) / len(ratios)
 
 
 # --- the pack ---------------------------------------------------------------

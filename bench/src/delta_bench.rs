@@ -318,7 +318,12 @@ async fn run() -> Result<()> {
     let (lo, hi) = (options.rows * 395 / 1000, options.rows * 405 / 1000);
     let full = "SELECT day, count(*), sum(v), avg(f) FROM {t} GROUP BY day";
     let selective = format!("SELECT count(*), sum(v), avg(f) FROM {{t}} WHERE day = 3 AND id BETWEEN {lo} AND {hi}");
-    let queries = [("full scan + aggregate", full.to_string()), ("day = 3 AND id BETWEEN (selective)", selective.clone())];
+    // (name, query, whether the throughput goals are its: the selective
+    // query's goal is files and bytes read, checked below)
+    let queries = [
+        ("full scan + aggregate", full.to_string(), true),
+        ("day = 3 AND id BETWEEN (selective)", selective.clone(), false),
+    ];
 
     // Every side must give the same answer (avg rounded: summation order differs).
     let checks = [
@@ -340,7 +345,7 @@ async fn run() -> Result<()> {
     );
     println!("|---|---:|---:|---:|---:|---:|");
     let mut breakdown = Vec::new();
-    for (name, template) in &queries {
+    for (name, template, throughput_goals) in &queries {
         let sides = [&native_side, &pack_side, &listing_side, &stale_side, &linked_side];
         let samples = compare(&sides, template, options.runs).await?;
         let vs_native = PairedRatio::of(&samples[0], &samples[1]);
@@ -348,9 +353,7 @@ async fn run() -> Result<()> {
         let medians: Vec<Duration> = samples.into_iter().map(median).collect();
         let (native, pack, listing) = (medians[0], medians[1], medians[2]);
         breakdown.push((name, native, medians[4], medians[3], pack));
-        // The throughput goals are the full scan's; the selective query's is
-        // files and bytes read (below).
-        let (vs_native_goal, vs_listing_goal) = if *name == queries[0].0 {
+        let (vs_native_goal, vs_listing_goal) = if *throughput_goals {
             (met(vs_native.median >= 0.97), met(vs_listing.median >= 0.95))
         } else {
             ("no goal", "no goal")

@@ -36,7 +36,11 @@ impl PairedRatio {
         let mut ratios: Vec<f64> =
             other.iter().zip(side).map(|(other, side)| other.as_secs_f64() / side.as_secs_f64()).collect();
         ratios.sort_by(f64::total_cmp);
-        let at = |quantile: f64| ratios.get(((ratios.len() - 1) as f64 * quantile).round() as usize).copied().unwrap_or(f64::NAN);
+        // Nearest rank, as `median` picks its sample; NaN when there are no runs.
+        let at = |quantile: f64| {
+            let rank = (ratios.len().saturating_sub(1) as f64 * quantile).round() as usize;
+            ratios.get(rank).copied().unwrap_or(f64::NAN)
+        };
         PairedRatio { median: at(0.5), lower_quartile: at(0.25), upper_quartile: at(0.75) }
     }
 }
@@ -59,5 +63,37 @@ pub fn exit_code<E: Display>(bench: &str, result: Result<(), E>) -> ExitCode {
             eprintln!("{bench}: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms_each(values: &[u64]) -> Vec<Duration> {
+        values.iter().map(|&v| Duration::from_millis(v)).collect()
+    }
+
+    /// A machine that slows down run by run moves both sides of each run
+    /// alike: every run's own ratio is 2.0 though the times span 16x.
+    #[test]
+    fn drift_cancels_within_each_run() {
+        let ratio = PairedRatio::of(&ms_each(&[20, 40, 80, 160, 320]), &ms_each(&[10, 20, 40, 80, 160]));
+        assert_eq!((ratio.lower_quartile, ratio.median, ratio.upper_quartile), (2.0, 2.0, 2.0));
+        assert_eq!(ratio.to_string(), "2.000 (2.000-2.000)");
+    }
+
+    /// One run where one side stalled moves neither the median nor the quartiles.
+    #[test]
+    fn one_outlying_run_does_not_move_the_ratio() {
+        let ratio = PairedRatio::of(&ms_each(&[20, 20, 20, 20, 200]), &ms_each(&[10, 10, 10, 10, 10]));
+        assert_eq!((ratio.lower_quartile, ratio.median, ratio.upper_quartile), (2.0, 2.0, 2.0));
+        let slower = PairedRatio::of(&ms_each(&[10, 20, 30, 40, 50]), &ms_each(&[10, 10, 10, 10, 10]));
+        assert_eq!((slower.lower_quartile, slower.median, slower.upper_quartile), (2.0, 3.0, 4.0));
+    }
+
+    #[test]
+    fn no_runs_give_no_ratio() {
+        assert!(PairedRatio::of(&[], &[]).median.is_nan());
     }
 }

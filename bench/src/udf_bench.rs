@@ -82,12 +82,6 @@ async fn time(ctx: &SessionContext, sql: &str) -> Result<Duration> {
     Ok(start.elapsed())
 }
 
-/// The times of `a_sql` on `a` and `b_sql` on `b`, runs interleaved.
-async fn compare(a: &SessionContext, a_sql: &str, b: &SessionContext, b_sql: &str, runs: usize) -> Result<(Vec<Duration>, Vec<Duration>)> {
-    let mut samples = compare_all(&[(a, a_sql), (b, b_sql)], runs).await?.into_iter();
-    Ok((samples.next().unwrap_or_default(), samples.next().unwrap_or_default()))
-}
-
 /// The times of each (session, query), runs interleaved across all of them.
 async fn compare_all(sides: &[(&SessionContext, &str)], runs: usize) -> Result<Vec<Vec<Duration>>> {
     for (ctx, sql) in sides {
@@ -405,9 +399,10 @@ async fn run() -> std::result::Result<(), Box<dyn std::error::Error>> {
     println!("\n| hash over {} strings | built-in ms | stable_hash64 (FFI) ms | stable_hash64 / built-in |\n|---|---:|---:|---:|", options.rows);
     let ours = FUNCTIONS[0].query;
     for (name, sql) in BUILTIN_HASHES.iter().filter(|(name, _)| selected(name)) {
-        let (builtin, pack) = compare(&foreign, sql, &foreign, ours, options.runs).await?;
-        let ratio = PairedRatio::of(&pack, &builtin);
-        println!("| {name} | {:.1} | {:.1} | {ratio} |", ms(median(builtin)), ms(median(pack)));
+        let samples = compare_all(&[(&foreign, sql), (&foreign, ours)], options.runs).await?;
+        let ratio = PairedRatio::of(&samples[1], &samples[0]);
+        let [builtin, pack] = [&samples[0], &samples[1]].map(|side| ms(median(side.clone())));
+        println!("| {name} | {builtin:.1} | {pack:.1} | {ratio} |");
     }
     Ok(())
 }
