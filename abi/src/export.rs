@@ -25,6 +25,7 @@ use crate::module::{
     PhysicalOptimizerRuleHandle, ScalarKernelHandle, ScalarUdfHandle, TableFunctionHandle,
 };
 use crate::kernel::FFI_ScalarKernel;
+use crate::lean::{lean_catalog, lean_factory, lean_table_function};
 use crate::runtime;
 
 /// A table function a pack exports, with the documentation that
@@ -225,6 +226,13 @@ pub extern "C" fn manifest() -> RResult<PackManifest, RString> {
     entry_point("manifest", || Ok(served()?.manifest.clone()))
 }
 
+/// Every (guarded) scalar function the pack exports, once each; none before it is served.
+pub(crate) fn served_scalar_udfs() -> Vec<Arc<ScalarUDF>> {
+    let Ok(served) = served() else { return Vec::new() };
+    let mut seen = HashSet::new();
+    served.scalar_udfs.values().filter(|udf| seen.insert(Arc::as_ptr(udf))).cloned().collect()
+}
+
 /// The (guarded) scalar function the pack exports under `name`.
 fn served_scalar_udf(name: RStr<'_>) -> Result<Arc<ScalarUDF>, String> {
     let udfs = &served()?.scalar_udfs;
@@ -257,7 +265,11 @@ extern "C" fn table_function(
             .table_functions
             .get(name.as_str())
             .ok_or_else(|| format!("the pack exports no table function '{name}'"))?;
-        let ffi = FFI_TableFunction::new_with_ffi_codec(Arc::clone(function), runtime::handle(), codec.ffi);
+        let ffi = lean_table_function(FFI_TableFunction::new_with_ffi_codec(
+            Arc::clone(function),
+            runtime::handle(),
+            codec.ffi,
+        ));
         Ok(TableFunctionHandle { ffi })
     })
 }
@@ -272,9 +284,9 @@ extern "C" fn catalog(config: RStr<'_>, codec: LogicalCodecHandle) -> RResult<RO
         let factory = Arc::new(GuardedTableFactory::new(served.factory_format.clone(), served.factory));
         Ok(ROption::RSome(CatalogHandle {
             name: served.name.into(),
-            catalog: FFI_CatalogProvider::new_with_ffi_codec(catalog, runtime::handle(), codec.ffi.clone()),
+            catalog: lean_catalog(FFI_CatalogProvider::new_with_ffi_codec(catalog, runtime::handle(), codec.ffi.clone())),
             factory_format: served.factory_format.into(),
-            factory: FFI_TableProviderFactory::new_with_ffi_codec(factory, runtime::handle(), codec.ffi),
+            factory: lean_factory(FFI_TableProviderFactory::new_with_ffi_codec(factory, runtime::handle(), codec.ffi)),
         }))
     })
 }

@@ -9,6 +9,7 @@
 //!   [`c_data`] (the C data interface, filled directly for flat arrays and structs, lists
 //!   and maps of them).
 //! - [`guard`]: panic containment around every callback a host can reach.
+//! - `lean`: the pack's tables served without rebuilding the host's session on each call.
 //! - [`introspection`]: `pack_manifest()` and `pack_functions()`, served by every pack.
 
 pub mod bound_kernel;
@@ -19,6 +20,7 @@ mod generated_manifest;
 pub mod guard;
 pub mod introspection;
 pub mod kernel;
+mod lean;
 pub mod manifest;
 pub mod module;
 pub mod runtime;

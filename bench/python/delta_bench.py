@@ -12,7 +12,9 @@ one process, runs interleaved, medians reported:
   capsule works with this datafusion (probed in a child process first: a
   capsule of another datafusion major crashes instead of failing), else
   ``dt.to_pyarrow_dataset()`` through ``ctx.register_dataset``;
-- ``polars.scan_delta(path)`` with the same query as a lazy frame, ``.collect()``.
+- ``polars.scan_delta(path)`` with the same query as a lazy frame, ``.collect()``;
+- as a reference, DataFusion's own parquet reading (a ListingTable through
+  ``ctx.register_parquet``) of the same files, in the same ``SessionContext``.
 
 Then table resolution: ``deltalake.DeltaTable(path)`` vs the pack's first
 (cold) and second (warm) query of a new session.
@@ -39,6 +41,7 @@ import datafusion
 import deltalake
 import dfpack
 import polars as pl
+import pyarrow as pa
 
 DAYS = 10
 
@@ -193,6 +196,10 @@ def main() -> int:
         ctx.register_dataset("dl", dt.to_pyarrow_dataset())
         deltalake_path = f"dt.to_pyarrow_dataset() via ctx.register_dataset (the FFI provider: {why})"
 
+    # DataFusion's own parquet reading of the same files, as a reference: the
+    # table only ever appended, so its directory holds exactly the active files.
+    ctx.register_parquet("listing", table, table_partition_cols=[("day", pa.int32())], file_extension=".parquet")
+
     lo, hi = args.rows * 395 // 1000, args.rows * 405 // 1000
     full = "SELECT day, count(*), sum(v), avg(f) FROM {t} GROUP BY day"
     selective = f"SELECT count(*), sum(v), avg(f) FROM {{t}} WHERE day = 3 AND id BETWEEN {lo} AND {hi}"
@@ -218,9 +225,11 @@ def main() -> int:
     for sql, frame, grouped in checks:
         expected = datafusion_answer(pack.ref, sql)
         got_dl = datafusion_answer("dl", sql)
+        got_listing = datafusion_answer("listing", sql)
         got_pl = [(d, n, sv, round(af, 6)) for d, n, sv, af in polars_answer(frame, grouped)]
-        if got_dl != expected or got_pl != expected:
-            print(f"answers differ on {sql}:\npack {expected}\ndeltalake {got_dl}\npolars {got_pl}", file=sys.stderr)
+        if got_dl != expected or got_pl != expected or got_listing != expected:
+            print(f"answers differ on {sql}:\npack {expected}\ndeltalake {got_dl}\npolars {got_pl}"
+                  f"\nListingTable {got_listing}", file=sys.stderr)
             return 1
 
     print(f"table: {table} (version {dt.version()}, {args.rows} rows, {len(dt.file_uris())} active files)")
@@ -228,28 +237,32 @@ def main() -> int:
           f"polars {pl.__version__}, dfpack {dfpack.__version__} ({pack.pack.path})")
     print(f"pack: {pack.describe()}")
     print(f"deltalake: {deltalake_path}")
+    print("ListingTable: ctx.register_parquet over the table's directory (its files are the active ones), a reference")
     print(f"runs: {args.runs} (interleaved; times are medians; a ratio is the median of the runs' own"
           " ratios, other / pack within one run, with its quartiles and the share of runs the pack won)")
-    print("\n| query | pack ms | deltalake ms | polars ms | deltalake / pack | polars / pack"
-          " | polars / pack quartiles | runs the pack beat polars | pack fastest |")
-    print("|---|---:|---:|---:|---:|---:|---|---:|---|")
+    print("\n| query | pack ms | deltalake ms | polars ms | ListingTable ms | deltalake / pack | polars / pack"
+          " | polars / pack quartiles | runs the pack beat polars | pack fastest | ListingTable / pack |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|---:|---|---:|")
     for name, sql, frame in [
         ("full scan + aggregate", full, polars_full),
         ("day = 3 AND id BETWEEN (selective)", selective, polars_selective),
     ]:
-        pack_s, dl_s, pl_s = compare(
+        pack_s, dl_s, pl_s, listing_s = compare(
             [
                 ("pack", lambda sql=sql: ctx.sql(sql.replace("{t}", pack.ref)).collect()),
                 ("deltalake", lambda sql=sql: ctx.sql(sql.replace("{t}", "dl")).collect()),
                 ("polars", lambda frame=frame: frame.collect()),
+                ("listing", lambda sql=sql: ctx.sql(sql.replace("{t}", "listing")).collect()),
             ],
             args.runs,
         )
         dl_ratio, _, _, _ = paired_ratios(dl_s, pack_s)
         pl_ratio, pl_q1, pl_q3, pl_won = paired_ratios(pl_s, pack_s)
+        listing_ratio, _, _, _ = paired_ratios(listing_s, pack_s)
         fastest = "yes (met)" if dl_ratio > 1.0 and pl_ratio > 1.0 else "no (NOT met)"
-        print(f"| {name} | {median_ms(pack_s):.1f} | {median_ms(dl_s):.1f} | {median_ms(pl_s):.1f} | {dl_ratio:.3f}"
-              f" | {pl_ratio:.3f} | {pl_q1:.3f}-{pl_q3:.3f} | {pl_won:.0%} | {fastest} |")
+        print(f"| {name} | {median_ms(pack_s):.1f} | {median_ms(dl_s):.1f} | {median_ms(pl_s):.1f}"
+              f" | {median_ms(listing_s):.1f} | {dl_ratio:.3f} | {pl_ratio:.3f} | {pl_q1:.3f}-{pl_q3:.3f}"
+              f" | {pl_won:.0%} | {fastest} | {listing_ratio:.3f} |")
 
     ctx.sql(selective.replace("{t}", pack.ref)).collect()
     files, nbytes, filters = pack.last_scan(ctx)

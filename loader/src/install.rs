@@ -19,7 +19,6 @@ use parking_lot::RwLock;
 
 use crate::Pack;
 use crate::scalar_udf::PackScalarUdf;
-use crate::table_function::PushdownTableFunction;
 
 /// What `install` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -272,7 +271,7 @@ fn build_foreign(
                 let codec = FFI_LogicalExtensionCodec::new_default(&task_ctx);
                 let ffi = pack.ffi_table_function(name, codec)?;
                 let foreign = Arc::<dyn TableFunctionImpl>::from(ffi);
-                table_functions.push((name.to_string(), Arc::new(PushdownTableFunction(foreign)) as _));
+                table_functions.push((name.to_string(), foreign));
             }
         }
     }

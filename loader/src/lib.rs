@@ -17,7 +17,6 @@ mod pack;
 mod preflight;
 mod scalar_udf;
 mod session;
-mod table_function;
 mod verify;
 
 pub use dfpack_abi::manifest::{PACK_ABI_MAJOR, PACK_ABI_MINOR};

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use datafusion::arrow::array::{Int64Array, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};
 use datafusion::prelude::SessionContext;
 use deltalake_core::DeltaTableBuilder;
 use dfpack_contracts::{SnapshotInfo, codec};
@@ -346,9 +347,9 @@ async fn partition_filters_prune_files_through_ffi() {
     assert_eq!((scan[0].as_str(), scan[4].as_str()), ("people", "2"), "the limit reached the scan: {scan:?}");
 }
 
-/// datafusion-ffi 55.2 wraps every table a foreign table function returns as
-/// "cannot support filter pushdown"; the loader's proxy declares simple filters
-/// `Inexact`, so they still reach `read_delta`'s scan and prune files.
+/// datafusion-ffi 55.2 exports every table a table function returns as
+/// "cannot support filter pushdown"; the pack's own export answers for its
+/// tables, so filters reach `read_delta`'s scan and prune files.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_delta_prunes_partitions_through_ffi() {
     let path = delta_table("delta-0.8.0-partitioned");
@@ -357,6 +358,51 @@ async fn read_delta_prunes_partitions_through_ffi() {
     assert_eq!(filtered.len(), 4);
     let scan = last_scan(&ctx).await;
     assert_eq!(scan[2], "3", "3 of 6 files hold year 2021: {scan:?}");
+    let explain = format!("EXPLAIN SELECT * FROM read_delta('{}') WHERE year = '2021'", path.display());
+    let explained = rows(&ctx, &explain).await.join("\n");
+    assert!(!explained.contains("FilterExec"), "a partition filter is exact, the host drops it:\n{explained}");
+}
+
+/// The pack decodes filters with its own functions: one on a function only the
+/// host has is left to the host, which applies it above a scan of every file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filter_on_a_host_only_function_is_applied_by_the_host() {
+    let path = delta_table("delta-0.8.0-partitioned");
+    let (ctx, _image) = session_with_pack_config(&dataset("people", &path, ""));
+    ctx.register_udf(create_udf(
+        "host_tag",
+        vec![DataType::Utf8],
+        DataType::Utf8,
+        Volatility::Immutable,
+        Arc::new(|args: &[ColumnarValue]| Ok(args[0].clone())),
+    ));
+    let expected = sorted_rows(&ctx, "SELECT * FROM delta.default.people WHERE year = '2021'").await;
+    assert_eq!(expected.len(), 4);
+    let through_host = sorted_rows(&ctx, "SELECT * FROM delta.default.people WHERE host_tag(year) = '2021'").await;
+    assert_eq!(through_host, expected);
+    let scan = last_scan(&ctx).await;
+    assert_eq!(scan[2], active_adds(&path).len().to_string(), "the pack could not prune with it: {scan:?}");
+    let newest_filters = "SELECT array_to_string(filters, ';') FROM pack_delta_scans() ORDER BY seq DESC LIMIT 1";
+    assert!(!value(&ctx, newest_filters).await.contains("host_tag"), "the pack never saw the host's function");
+}
+
+/// The pack's scan plans with the host's config (here: into how many
+/// partitions it spreads a table's files).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hosts_config_reaches_the_packs_scan() {
+    let path = delta_table("delta-0.8.0-partitioned");
+    let (ctx, _image) = session_with_pack_config(&dataset("people", &path, ""));
+    // Small files are spread too, so the partition count follows the setting.
+    ctx.sql("SET datafusion.optimizer.repartition_file_min_size = 1").await.expect("SET");
+    for partitions in [1, 3] {
+        ctx.sql(&format!("SET datafusion.execution.target_partitions = {partitions}")).await.expect("SET");
+        let frame = ctx.sql("SELECT * FROM delta.default.people").await.expect("plan");
+        let mut plan = frame.create_physical_plan().await.expect("physical plan");
+        while let Some(child) = plan.children().first() {
+            plan = Arc::clone(child);
+        }
+        assert_eq!(plan.properties().output_partitioning().partition_count(), partitions, "{}", plan.name());
+    }
 }
 
 // ---------------------------------------------------------------- time travel

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import rows
-from datafusion import SessionContext
+from datafusion import SessionContext, udf
 from datafusion.catalog import Catalog
 
 import dfpack
@@ -583,3 +583,36 @@ def test_pack_delta_scans_show_partition_pruning(delta_ctx, delta_tables):
     assert pruned["files"] == len(in_2021) < full["files"]
     assert pruned["bytes"] == sum(add["size"] for add in in_2021)
     assert any("year" in f and "2021" in f for f in pruned["filters"]), pruned
+
+
+def newest_scans(ctx: SessionContext, after: int) -> list[dict[str, Any]]:
+    return (
+        ctx.sql(f"SELECT * FROM pack_delta_scans() WHERE seq > {after} ORDER BY seq")
+        .to_arrow_table()
+        .to_pylist()
+    )
+
+
+def test_read_delta_prunes_partitions(delta_ctx, delta_tables):
+    root = delta_tables / "delta-0.8.0-partitioned"
+    ctx = delta_ctx()
+    last = scalar(ctx, "SELECT coalesce(max(seq), 0) FROM pack_delta_scans()")
+    got = read(ctx, f"SELECT * FROM read_delta('{root}') WHERE year = '2021'")
+    year = [f["name"] for f in replay(root).fields].index("year")
+    assert got and all(row[year] == "2021" for row in got), got
+    [scan] = newest_scans(ctx, last)
+    in_2021 = [a for a in replay(root).adds.values() if a["partitionValues"]["year"] == "2021"]
+    assert scan["files"] == len(in_2021) < len(replay(root).adds)
+
+
+def test_a_filter_on_a_python_udf_is_applied_by_datafusion(delta_ctx, delta_tables):
+    root = delta_tables / "delta-0.8.0-partitioned"
+    ctx = delta_ctx(datasets(events=root))
+    ctx.register_udf(udf(lambda years: years, [pa.string()], pa.string(), "immutable", name="py_tag"))
+    expected = sorted(read(ctx, "SELECT * FROM delta.default.events WHERE year = '2021'"))
+    last = scalar(ctx, "SELECT coalesce(max(seq), 0) FROM pack_delta_scans()")
+    got = sorted(read(ctx, "SELECT * FROM delta.default.events WHERE py_tag(year) = '2021'"))
+    assert got == expected and len(got) == 4
+    [scan] = newest_scans(ctx, last)
+    assert scan["files"] == len(replay(root).adds), "the pack cannot prune with a Python function"
+    assert not any("py_tag" in f for f in scan["filters"]), scan
