@@ -81,11 +81,11 @@ unsafe extern "C" fn scan(
     filters_serialized: SVec<u8>,
     limit: FFI_Option<usize>,
 ) -> FfiFuture<FFI_Result<FFI_ExecutionPlan>> {
-    // Only the config is read: the host's session is released before planning starts.
-    let planning_session = host::session_for(&session.config());
-    drop(session);
     let (inner, codec) = unwrap(provider);
     let planned = async move {
+        // Only the config is read: the host's session is released before planning starts.
+        let planning_session = host::session_for(&session.config());
+        drop(session);
         let session = planning_session?;
         // The host pushes only filters the pack said it can take, so each decodes.
         let filters: Vec<Expr> =
