@@ -32,9 +32,9 @@ fn local_functions() -> &'static Arc<TaskContext> {
     &LOCAL
 }
 
-/// One runtime environment for every lean call, as datafusion-ffi would build
-/// afresh for each: the pack's scans bring their own object stores
-/// (`TableRuntimeExec`) and the host's memory pool never crosses FFI.
+/// One runtime environment for every lean call (datafusion-ffi builds a default
+/// one afresh for each): the pack's scans bring their own object stores
+/// (`TableRuntimeExec`), and the host's memory pool never crosses FFI.
 fn runtime_env() -> Arc<RuntimeEnv> {
     static RUNTIME_ENV: LazyLock<Arc<RuntimeEnv>> = LazyLock::new(|| Arc::new(RuntimeEnv::default()));
     Arc::clone(&RUNTIME_ENV)

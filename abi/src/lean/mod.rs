@@ -20,10 +20,7 @@ mod layout;
 mod plan;
 mod provider;
 
-use std::fmt::Display;
 use std::sync::OnceLock;
-
-use datafusion_ffi::util::FFI_Result;
 
 pub use catalog::{lean_catalog, lean_factory, lean_table_function};
 
@@ -32,11 +29,6 @@ pub use catalog::{lean_catalog, lean_factory, lean_table_function};
 /// of that kind can be called.
 fn kept<T>(original: &'static OnceLock<T>) -> &'static T {
     original.get().expect("kept before any handle of its kind was served")
-}
-
-/// An error for the host, in the form datafusion-ffi's own calls return.
-fn failed<T>(error: impl Display) -> FFI_Result<T> {
-    FFI_Result::Err(error.to_string().as_str().into())
 }
 
 #[cfg(test)]

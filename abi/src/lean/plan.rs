@@ -9,7 +9,8 @@ use datafusion_ffi::record_batch_stream::FFI_RecordBatchStream;
 use datafusion_ffi::util::{FFI_Option, FFI_Result};
 use stabby::vec::Vec as SVec;
 
-use super::{failed, host, kept};
+use super::{host, kept};
+use crate::guard::guarded;
 
 type ExecuteFn = unsafe extern "C" fn(&FFI_ExecutionPlan, usize, FFI_TaskContext) -> FFI_Result<FFI_RecordBatchStream>;
 
@@ -62,11 +63,7 @@ unsafe extern "C" fn execute(
         let stream = private.plan.execute(partition, context)?;
         Ok(FFI_RecordBatchStream::new(stream, private.runtime.clone()))
     };
-    match dfpack_common::catch_panic("execute", run) {
-        Ok(Ok(stream)) => FFI_Result::Ok(stream),
-        Ok(Err(error)) => failed(error),
-        Err(panic) => failed(panic),
-    }
+    datafusion_ffi::sresult!(guarded("execute", run))
 }
 
 unsafe extern "C" fn children(plan: &FFI_ExecutionPlan) -> SVec<FFI_ExecutionPlan> {

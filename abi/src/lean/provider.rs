@@ -15,8 +15,8 @@ use datafusion_proto::logical_plan::LogicalExtensionCodec;
 use stabby::vec::Vec as SVec;
 
 use super::layout::{ProviderCloneFn, ScanFn, SessionRef, TableProviderLayout};
-use super::{failed, host, kept, plan};
-use crate::guard::guarded_future;
+use super::{host, kept, plan};
+use crate::guard::{guarded, guarded_future};
 
 /// datafusion-ffi's own `clone`, which the lean one builds on.
 static ORIGINAL_CLONE: OnceLock<ProviderCloneFn> = OnceLock::new();
@@ -67,11 +67,7 @@ unsafe extern "C" fn supports_filters_pushdown(
             .map(|answer| FFI_TableProviderFilterPushDown::from(&answer))
             .collect())
     };
-    match dfpack_common::catch_panic("supports_filters_pushdown", answer) {
-        Ok(Ok(answers)) => FFI_Result::Ok(answers),
-        Ok(Err(error)) => failed(error),
-        Err(panic) => failed(panic),
-    }
+    datafusion_ffi::sresult!(guarded("supports_filters_pushdown", answer))
 }
 
 unsafe extern "C" fn scan(
@@ -94,13 +90,7 @@ unsafe extern "C" fn scan(
         let plan = inner.scan(session.as_ref(), projection.as_ref(), &filters, limit.into()).await?;
         Ok(plan::lean(FFI_ExecutionPlan::new(plan, crate::runtime::handle())))
     };
-    async move {
-        match guarded_future("scan", planned).await {
-            Ok(plan) => FFI_Result::Ok(plan),
-            Err(error) => failed(error),
-        }
-    }
-    .into_ffi()
+    async move { datafusion_ffi::sresult!(guarded_future("scan", planned).await) }.into_ffi()
 }
 
 unsafe extern "C" fn clone(provider: &FFI_TableProvider) -> FFI_TableProvider {
