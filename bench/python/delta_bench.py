@@ -30,6 +30,7 @@ import argparse
 import inspect
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -69,13 +70,20 @@ def timed(fn) -> float:
 
 
 def compare(sides: list[tuple[str, object]], runs: int) -> list[list[float]]:
-    """Each side's samples (seconds), runs interleaved, after one warm-up each."""
+    """Each side's samples (seconds), runs interleaved, after one warm-up each.
+
+    Each round runs the sides in a new order (seeded, so reruns repeat it):
+    a side that runs right after polars is slowed by its worker threads, still
+    spinning on this 2-core machine, so no side may always follow it."""
     for _, fn in sides:
         fn()
     samples: list[list[float]] = [[] for _ in sides]
+    order = list(range(len(sides)))
+    shuffle = random.Random(20261122).shuffle
     for _ in range(runs):
-        for (_, fn), out in zip(sides, samples):
-            out.append(timed(fn))
+        shuffle(order)
+        for index in order:
+            samples[index].append(timed(sides[index][1]))
     return samples
 
 
@@ -238,7 +246,7 @@ def main() -> int:
     print(f"pack: {pack.describe()}")
     print(f"deltalake: {deltalake_path}")
     print("ListingTable: ctx.register_parquet over the table's directory (its files are the active ones), a reference")
-    print(f"runs: {args.runs} (interleaved; times are medians; a ratio is the median of the runs' own"
+    print(f"runs: {args.runs} (interleaved, in a shuffled order each round; times are medians; a ratio is the median of the runs' own"
           " ratios, other / pack within one run, with its quartiles and the share of runs the pack won)")
     print("\n| query | pack ms | deltalake ms | polars ms | ListingTable ms | deltalake / pack | polars / pack"
           " | polars / pack quartiles | runs the pack beat polars | pack fastest | ListingTable / pack |")

@@ -1472,7 +1472,8 @@ impl Payload for ProtocolSupport {
     const SCHEMA_ID: &'static str = "https://dfpack.dev/schemas/protocol_support.json";
 }
 
-/// How a Delta dataset is scanned. Each absent property takes deltalake-core's default.
+/// How a Delta dataset is scanned. An absent parquet_pushdown follows the session; the other absent
+/// properties take deltalake-core's defaults.
 ///
 /// Schema: `https://dfpack.dev/schemas/scan_options.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
@@ -1480,7 +1481,9 @@ pub struct ScanOptions {
     /// Adds a column of this name holding each row's source file path.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file_column: Option<String>,
-    /// Pushes filters into the parquet reader (row-group and page pruning).
+    /// Evaluates filters inside the parquet reader, decoding other columns only for matching rows.
+    /// Absent: the session's datafusion.execution.parquet.pushdown_filters (off by default), as for
+    /// DataFusion's own parquet tables.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parquet_pushdown: Option<bool>,
     /// Dictionary-encodes partition values.

@@ -1,71 +1,307 @@
 //! A plain parquet scan for tables that need no Delta transforms.
 //!
-//! deltalake-core's scan reads every file with a synthetic file-id column and,
-//! above the parquet reader, splits each batch by file and runs a kernel
-//! expression per file to add partition values and restore the logical
-//! schema. For a table with no column mapping, no deletion vector on the files
-//! read and flat columns, that work only adds partition values, which
-//! DataFusion's own parquet scan does for free (as a `ListingTable` does). The
-//! pack keeps deltalake's planning (the files it chose after partition and
-//! statistics pruning, with their statistics) and reads those files with a
-//! plain `DataSourceExec`. Anything outside that shape keeps deltalake's plan.
+//! deltalake-core's scan parses every file's JSON statistics again on each
+//! query, reads each file with a synthetic file-id column and, above the
+//! parquet reader, splits each batch by file to add partition values. For a
+//! table with no column mapping, no deletion vectors and flat columns, none of
+//! that is needed: the pack types the files of a table version once (partition
+//! values, and the statistics the snapshot already holds parsed), prunes them
+//! itself on each query, and reads the files left with DataFusion's own
+//! parquet scan, as a `ListingTable` does. Any other table keeps deltalake's scan.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::{DataType, FieldRef, Schema, SchemaRef};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch, RecordBatchOptions, UInt64Array, new_empty_array};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, FieldRef, Schema, SchemaRef, UInt64Type};
 use datafusion::catalog::Session;
 use datafusion::common::config::TableParquetOptions;
-use datafusion::common::{ColumnStatistics, DFSchema, ScalarValue, Statistics};
+use datafusion::common::stats::Precision;
+use datafusion::common::{Column, ColumnStatistics, DFSchema, ScalarValue, Statistics};
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::physical_plan::parquet::CachedParquetFileReaderFactory;
-use datafusion::datasource::physical_plan::{FileGroup, FileScanConfig, FileScanConfigBuilder, ParquetSource};
+use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, ParquetSource};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::error::Result;
+use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::logical_expr::Expr;
+use datafusion::logical_expr::expr_rewriter::unnormalize_col;
 use datafusion::logical_expr::utils::conjunction;
+use datafusion::physical_optimizer::pruning::{PruningPredicateBuilder, PruningStatistics};
 use datafusion::physical_plan::ExecutionPlan;
 use deltalake_core::logstore::LogStore as _;
+use object_store::ObjectMeta;
+use object_store::path::Path;
+use parking_lot::Mutex;
 
 use crate::resolve::GatedTable;
 
-/// What a plain scan needs of each active file of one table version: its
-/// partition values as Delta wrote them, keyed by the file's path relative to
-/// the table root. `None` when the table cannot be read plainly.
+/// The plain files of one table version, per provider schema (scan options
+/// such as dictionary-wrapped partition values change the schema).
+#[derive(Debug, Default)]
+pub struct PlainCache {
+    by_schema: Mutex<Vec<(SchemaRef, Option<Arc<PlainFiles>>)>>,
+}
+
+impl PlainCache {
+    /// `table`'s files typed for `schema`, listed on first use; `None` when
+    /// the table's reads need Delta transforms.
+    pub fn files(&self, table: &GatedTable, schema: &SchemaRef) -> Option<Arc<PlainFiles>> {
+        let mut cached = self.by_schema.lock();
+        if let Some((_, files)) = cached.iter().find(|(known, _)| known == schema) {
+            return files.clone();
+        }
+        let files = PlainFiles::list(table, schema).map(Arc::new);
+        cached.push((Arc::clone(schema), files.clone()));
+        files
+    }
+}
+
+/// Every active file of one table version, ready for a parquet scan, with
+/// what pruning needs: per-file partition values and column statistics.
 #[derive(Debug)]
 pub struct PlainFiles {
-    partition_columns: Vec<String>,
-    values: HashMap<String, Vec<Option<String>>>,
+    table_schema: TableSchema,
+    object_store_url: ObjectStoreUrl,
+    /// In log order, with typed partition values and statistics.
+    files: Vec<PartitionedFile>,
+    /// One row per file: its partition values, for exact partition filters.
+    partitions: RecordBatch,
+    /// Per file column, each file's statistics (a null: unknown).
+    stats: HashMap<String, ColumnBounds>,
+    row_counts: ArrayRef,
+}
+
+/// One column's statistics across the files, one entry per file.
+#[derive(Debug)]
+struct ColumnBounds {
+    min: ArrayRef,
+    max: ArrayRef,
+    /// Not every log holds null counts deltalake can read.
+    nulls: Option<ArrayRef>,
 }
 
 impl PlainFiles {
-    /// The files of `table`, listed once per table version; `None` when its
-    /// reads need Delta transforms (column mapping, deletion vectors) or its
-    /// log cannot be listed.
-    pub fn of(table: &GatedTable) -> Option<Arc<PlainFiles>> {
-        table.plain_files.get_or_init(|| PlainFiles::list(table).map(Arc::new)).clone()
-    }
-
-    fn list(table: &GatedTable) -> Option<PlainFiles> {
+    fn list(table: &GatedTable, schema: &SchemaRef) -> Option<PlainFiles> {
+        if !schema.fields().iter().all(|field| plain_type(field.data_type())) {
+            return None;
+        }
         let metadata = table.snapshot.metadata();
         let mapping = metadata.configuration().get("delta.columnMapping.mode").map(String::as_str);
         if !matches!(mapping, None | Some("none")) {
             return None;
         }
-        let partition_columns = metadata.partition_columns().to_vec();
-        let files = table.snapshot.try_log_data().ok()?;
-        let mut values = HashMap::with_capacity(files.num_files());
-        for file in files.iter() {
-            if file.deletion_vector_descriptor().is_some() {
+        let partition_columns = metadata.partition_columns();
+        let partition_fields: Vec<FieldRef> = partition_columns
+            .iter()
+            .map(|name| schema.field_with_name(name).ok().map(|field| Arc::new(field.clone())))
+            .collect::<Option<_>>()?;
+        let file_fields: Vec<FieldRef> =
+            schema.fields().iter().filter(|field| !partition_columns.contains(field.name())).cloned().collect();
+        let table_schema = TableSchema::builder(Arc::new(Schema::new(file_fields.clone())))
+            .with_table_partition_cols(partition_fields.clone())
+            .build();
+
+        let root_url = table.log_store.root_url();
+        let root = Path::from_url_path(root_url.path()).ok()?;
+        let object_store_url = ObjectStoreUrl::parse(&root_url[..url::Position::BeforePath]).ok()?;
+        let log = table.snapshot.try_log_data().ok()?;
+        let mut located = Vec::with_capacity(log.num_files());
+        let mut partition_rows = Vec::with_capacity(log.num_files());
+        let mut row_counts = Vec::with_capacity(log.num_files());
+        for file in log.iter() {
+            // Files outside the table's root (absolute URLs) and deleted rows need deltalake.
+            if file.deletion_vector_descriptor().is_some() || file.path().contains("://") {
                 return None;
             }
+            let location: Path = root.parts().chain(file.object_store_path().parts()).collect();
+            let object_meta = ObjectMeta {
+                location,
+                last_modified: chrono::DateTime::from_timestamp_millis(file.modification_time())?,
+                size: u64::try_from(file.size()).ok()?,
+                e_tag: None,
+                version: None,
+            };
             let mut by_name = file.partition_values_map();
-            let row = partition_columns.iter().map(|c| by_name.remove(c).flatten()).collect();
-            values.insert(file.object_store_path().to_string(), row);
+            let values: Vec<ScalarValue> = partition_columns
+                .iter()
+                .zip(&partition_fields)
+                .map(|(name, field)| partition_value(by_name.remove(name).flatten().as_deref(), field))
+                .collect::<Option<_>>()?;
+            located.push(object_meta);
+            partition_rows.push(values);
+            row_counts.push(file.num_records().map(|n| n as u64));
         }
-        Some(PlainFiles { partition_columns, values })
+        let count = located.len();
+        let row_counts: ArrayRef = Arc::new(UInt64Array::from(row_counts));
+
+        let mut stats = HashMap::new();
+        for field in &file_fields {
+            let column = Column::new_unqualified(field.name());
+            let typed = |array: Option<ArrayRef>, data_type: &DataType| -> Option<ArrayRef> {
+                let array = array.filter(|array| array.len() == count)?;
+                if array.data_type() == data_type { Some(array) } else { cast(&array, data_type).ok() }
+            };
+            let (Some(min), Some(max)) =
+                (typed(log.min_values(&column), field.data_type()), typed(log.max_values(&column), field.data_type()))
+            else {
+                continue;
+            };
+            let nulls = typed(log.null_counts(&column), &DataType::UInt64);
+            stats.insert(field.name().clone(), ColumnBounds { min, max, nulls });
+        }
+
+        let files = located
+            .into_iter()
+            .zip(&partition_rows)
+            .enumerate()
+            .map(|(index, (object_meta, values))| {
+                let size = usize::try_from(object_meta.size).unwrap_or(usize::MAX);
+                let mut file = PartitionedFile::from(object_meta);
+                file.partition_values = values.clone();
+                file.with_statistics(Arc::new(file_statistics(index, &file_fields, &stats, &row_counts, size)))
+            })
+            .collect();
+        let partitions = partition_batch(&partition_fields, &partition_rows, count)?;
+        Some(PlainFiles { table_schema, object_store_url, files, partitions, stats, row_counts })
     }
+
+    /// Which files may hold rows matching `filters`: partition-only filters
+    /// are evaluated exactly on each file's partition values (deltalake marks
+    /// them exact, so the host drops them), the rest prune by statistics.
+    /// `None` when a filter cannot be planned here.
+    fn matching(&self, session: &dyn Session, filters: &[Expr]) -> Result<Option<Vec<bool>>> {
+        let mut keep = vec![true; self.files.len()];
+        let partition_schema = DFSchema::try_from(self.partitions.schema())?;
+        let table_schema = DFSchema::try_from(Arc::clone(self.table_schema.table_schema()))?;
+        let partition_names: HashSet<&str> =
+            self.partitions.schema_ref().fields().iter().map(|field| field.name().as_str()).collect();
+        let mut by_statistics = Vec::new();
+        for filter in filters {
+            let columns = filter.column_refs();
+            let partition_only = !columns.is_empty() && columns.iter().all(|c| partition_names.contains(c.name.as_str()));
+            if !partition_only {
+                by_statistics.push(filter.clone());
+                continue;
+            }
+            let Ok(physical) = session.create_physical_expr(filter.clone(), &partition_schema) else {
+                return Ok(None);
+            };
+            let matched = physical.evaluate(&self.partitions)?.into_array(self.files.len())?;
+            let Some(matched) = matched.as_boolean_opt() else {
+                return Ok(None);
+            };
+            for (index, keep) in keep.iter_mut().enumerate() {
+                *keep &= matched.is_valid(index) && matched.value(index);
+            }
+        }
+        if let Some(predicate) = conjunction(by_statistics)
+            && let Ok(physical) = session.create_physical_expr(predicate, &table_schema)
+            && let Some(pruning) =
+                PruningPredicateBuilder::new().with_file_schema(Arc::clone(self.table_schema.table_schema())).build(physical)
+        {
+            for (keep, may_match) in keep.iter_mut().zip(pruning.prune(self)?) {
+                *keep &= may_match;
+            }
+        }
+        Ok(Some(keep))
+    }
+}
+
+impl PruningStatistics for PlainFiles {
+    fn min_values(&self, column: &Column) -> Option<ArrayRef> {
+        self.partition_array(column).or_else(|| self.stats.get(&column.name).map(|bounds| Arc::clone(&bounds.min)))
+    }
+
+    fn max_values(&self, column: &Column) -> Option<ArrayRef> {
+        self.partition_array(column).or_else(|| self.stats.get(&column.name).map(|bounds| Arc::clone(&bounds.max)))
+    }
+
+    fn num_containers(&self) -> usize {
+        self.files.len()
+    }
+
+    fn null_counts(&self, column: &Column) -> Option<ArrayRef> {
+        if let Some(values) = self.partition_array(column) {
+            let rows = self.row_counts.as_primitive::<UInt64Type>();
+            let counts: UInt64Array =
+                (0..values.len()).map(|i| if values.is_null(i) { rows.is_valid(i).then(|| rows.value(i)) } else { Some(0) }).collect();
+            return Some(Arc::new(counts));
+        }
+        self.stats.get(&column.name).and_then(|bounds| bounds.nulls.clone())
+    }
+
+    fn row_counts(&self) -> Option<ArrayRef> {
+        Some(Arc::clone(&self.row_counts))
+    }
+
+    fn contained(&self, _column: &Column, _values: &HashSet<ScalarValue>) -> Option<BooleanArray> {
+        None
+    }
+}
+
+impl PlainFiles {
+    /// A partition column's values, where statistics pruning can compare them
+    /// (not dictionary-wrapped: exact partition filters handle those).
+    fn partition_array(&self, column: &Column) -> Option<ArrayRef> {
+        let values = self.partitions.column_by_name(&column.name)?;
+        (!matches!(values.data_type(), DataType::Dictionary(_, _))).then(|| Arc::clone(values))
+    }
+}
+
+/// One file's statistics over the file columns, from the log. Min and max are
+/// bounds (writers may truncate strings), never exact answers.
+fn file_statistics(
+    index: usize,
+    file_fields: &[FieldRef],
+    stats: &HashMap<String, ColumnBounds>,
+    row_counts: &ArrayRef,
+    size: usize,
+) -> Statistics {
+    let bound = |array: &ArrayRef| match ScalarValue::try_from_array(array, index) {
+        Ok(value) if !value.is_null() => Precision::Inexact(value),
+        _ => Precision::Absent,
+    };
+    let column_statistics = file_fields
+        .iter()
+        .map(|field| match stats.get(field.name()) {
+            Some(ColumnBounds { min, max, nulls }) => ColumnStatistics {
+                null_count: match nulls.as_ref().and_then(|nulls| nulls.as_primitive_opt::<UInt64Type>()) {
+                    Some(nulls) if nulls.is_valid(index) => Precision::Exact(nulls.value(index) as usize),
+                    _ => Precision::Absent,
+                },
+                min_value: bound(min),
+                max_value: bound(max),
+                ..ColumnStatistics::new_unknown()
+            },
+            None => ColumnStatistics::new_unknown(),
+        })
+        .collect();
+    let rows = row_counts.as_primitive::<UInt64Type>();
+    Statistics {
+        num_rows: if rows.is_valid(index) { Precision::Exact(rows.value(index) as usize) } else { Precision::Absent },
+        total_byte_size: Precision::Inexact(size),
+        column_statistics,
+    }
+}
+
+/// The files' partition values as a batch, one row per file.
+fn partition_batch(fields: &[FieldRef], rows: &[Vec<ScalarValue>], count: usize) -> Option<RecordBatch> {
+    let columns: Vec<ArrayRef> = fields
+        .iter()
+        .enumerate()
+        .map(|(column, field)| {
+            if count == 0 {
+                Some(new_empty_array(field.data_type()))
+            } else {
+                ScalarValue::iter_to_array(rows.iter().map(|row| row[column].clone())).ok()
+            }
+        })
+        .collect::<Option<_>>()?;
+    let schema = Arc::new(Schema::new(fields.to_vec()));
+    RecordBatch::try_new_with_options(schema, columns, &RecordBatchOptions::new().with_row_count(Some(count))).ok()
 }
 
 /// Column types a plain parquet read returns exactly as deltalake-core does.
@@ -93,10 +329,10 @@ fn plain_type(data_type: &DataType) -> bool {
     }
 }
 
-/// The input of a plain scan: deltalake's plan for the same call, the
-/// provider's schema and the call's arguments.
+/// One scan call's arguments, for a table the pack reads plainly.
 pub struct PlainScan<'a> {
     pub table: &'a GatedTable,
+    /// The provider's schema: what the scan returns, before projection.
     pub schema: &'a SchemaRef,
     pub projection: Option<&'a Vec<usize>>,
     pub filters: &'a [Expr],
@@ -105,66 +341,44 @@ pub struct PlainScan<'a> {
 }
 
 impl PlainScan<'_> {
-    /// The plain scan reading the files `delta_plan` chose; `None` when
-    /// the table or the plan is outside the shape a plain scan reads alike.
-    pub fn plan(&self, session: &dyn Session, delta_plan: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn ExecutionPlan>>> {
-        if !self.schema.fields().iter().all(|field| plain_type(field.data_type())) {
+    /// The plain scan of the files the filters may match; `None` when the
+    /// table or a filter is outside what a plain scan reads alike.
+    pub fn plan(&self, session: &dyn Session) -> Result<Option<Arc<dyn ExecutionPlan>>> {
+        let Some(listed) = self.table.plain.files(self.table, self.schema) else {
             return Ok(None);
+        };
+        // Filters may name the table; the file and partition schemas do not.
+        let filters: Vec<Expr> = self.filters.iter().cloned().map(unnormalize_col).collect();
+        let Some(keep) = listed.matching(session, &filters)? else {
+            return Ok(None);
+        };
+        let mut files: Vec<PartitionedFile> =
+            listed.files.iter().zip(&keep).filter(|(_, keep)| **keep).map(|(file, _)| file.clone()).collect();
+        if filters.is_empty()
+            && let Some(limit) = self.limit
+        {
+            files = enough_for(files, limit);
         }
-        let Some(listed) = PlainFiles::of(self.table) else {
-            return Ok(None);
-        };
-        let Some(delta_config) = single_file_scan(delta_plan) else {
-            return Ok(None);
-        };
-        let partition_fields: Option<Vec<FieldRef>> = listed
-            .partition_columns
-            .iter()
-            .map(|name| self.schema.field_with_name(name).ok().map(|field| Arc::new(field.clone())))
-            .collect();
-        let Some(partition_fields) = partition_fields else {
-            return Ok(None);
-        };
-        let file_fields: Vec<FieldRef> = self
-            .schema
-            .fields()
-            .iter()
-            .filter(|field| !listed.partition_columns.contains(field.name()))
-            .cloned()
-            .collect();
-        let table_schema = TableSchema::builder(Arc::new(Schema::new(file_fields.clone())))
-            .with_table_partition_cols(partition_fields.clone())
-            .build();
 
-        let Some(files) = self.files_of(&listed, delta_config, &partition_fields, file_fields.len()) else {
-            return Ok(None);
-        };
-
+        let table_schema = &listed.table_schema;
         let mut parquet = TableParquetOptions::default();
         parquet.global = session.config().options().execution.parquet.clone();
         // Footers are read once per table, not once per query: the table's own
         // metadata cache (across FFI the task context's runtime is new each time).
-        let store = self.table.runtime_env.object_store(&delta_config.object_store_url)?;
+        let store = self.table.runtime_env.object_store(&listed.object_store_url)?;
         let footers = self.table.runtime_env.cache_manager.get_file_metadata_cache();
         let mut source = ParquetSource::new(table_schema.clone())
             .with_table_parquet_options(parquet)
             .with_parquet_file_reader_factory(Arc::new(CachedParquetFileReaderFactory::new(store, footers)));
-        if let Some(predicate) = conjunction(self.filters.iter().cloned()) {
+        if let Some(predicate) = conjunction(filters) {
             let df_schema = DFSchema::try_from(Arc::clone(table_schema.table_schema()))?;
-            // A filter the plain scan cannot bind (deltalake may have
-            // handled it differently) keeps deltalake's plan.
             let Ok(physical) = session.create_physical_expr(predicate, &df_schema) else {
                 return Ok(None);
             };
             source = source.with_predicate(physical).with_pushdown_filters(self.parquet_pushdown);
         }
 
-        // The table's statistics are its files' (each complete, from the log), merged.
-        let statistics = if files.iter().all(|file| file.statistics.is_some()) {
-            Statistics::try_merge_iter(files.iter().filter_map(|file| file.statistics.as_deref()), table_schema.table_schema())?
-        } else {
-            Statistics::new_unknown(table_schema.table_schema())
-        };
+        let statistics = Statistics::try_merge_iter(files.iter().filter_map(|file| file.statistics.as_deref()), table_schema.table_schema())?;
         // Provider column i is table-schema column `order[i]` (file columns first).
         let order = |index: usize| -> Option<usize> {
             let name = self.schema.field(index).name();
@@ -177,51 +391,40 @@ impl PlainScan<'_> {
         let Some(projection) = projection else {
             return Ok(None);
         };
-        let config = FileScanConfigBuilder::new(delta_config.object_store_url.clone(), Arc::new(source))
+        let config = FileScanConfigBuilder::new(listed.object_store_url.clone(), Arc::new(source))
             .with_file_groups(vec![FileGroup::new(files)])
             .with_statistics(statistics)
             .with_limit(self.limit)
             .with_projection_indices(Some(projection))?
             .build();
         let plan: Arc<dyn ExecutionPlan> = DataSourceExec::from_data_source(config);
-        // Only a plan whose output is exactly deltalake's may replace it.
-        if plan.schema().fields() != delta_plan.schema().fields() {
+        // Only a plan that returns exactly the provider's (projected) columns may serve.
+        let expected = match self.projection {
+            Some(columns) => self.schema.project(columns)?,
+            None => self.schema.as_ref().clone(),
+        };
+        if plan.schema().fields() != expected.fields() {
             return Ok(None);
         }
         Ok(Some(plan))
     }
+}
 
-    /// deltalake's chosen files, with their partition values typed and their
-    /// statistics narrowed to the file columns; `None` if any is unknown.
-    fn files_of(
-        &self,
-        listed: &PlainFiles,
-        delta_config: &FileScanConfig,
-        partition_fields: &[FieldRef],
-        file_columns: usize,
-    ) -> Option<Vec<PartitionedFile>> {
-        let root = object_store::path::Path::from_url_path(self.table.log_store.root_url().path()).ok()?;
-        let mut files = Vec::new();
-        for file in delta_config.file_groups.iter().flat_map(|group| group.files()) {
-            let location = file.object_meta.location.as_ref();
-            let relative = location.strip_prefix(root.as_ref())?.trim_start_matches('/');
-            let raw = listed.values.get(relative)?;
-            let mut plain = PartitionedFile::from(file.object_meta.clone());
-            plain.partition_values =
-                raw.iter().zip(partition_fields).map(|(value, field)| partition_value(value.as_deref(), field)).collect::<Option<_>>()?;
-            if let Some(stats) = &file.statistics {
-                let mut narrowed = Statistics::clone(stats);
-                if narrowed.column_statistics.len() < file_columns {
-                    narrowed.column_statistics = vec![ColumnStatistics::new_unknown(); file_columns];
-                } else {
-                    narrowed.column_statistics.truncate(file_columns);
-                }
-                plain = plain.with_statistics(Arc::new(narrowed));
-            }
-            files.push(plain);
+/// The first files that together surely hold `limit` rows (all of them when
+/// a row count is unknown): the rest need not be opened.
+fn enough_for(mut files: Vec<PartitionedFile>, limit: usize) -> Vec<PartitionedFile> {
+    let mut rows = 0usize;
+    for index in 0..files.len() {
+        match files[index].statistics.as_ref().map(|stats| stats.num_rows) {
+            Some(Precision::Exact(n)) => rows = rows.saturating_add(n),
+            _ => return files,
         }
-        Some(files)
+        if rows >= limit {
+            files.truncate(index + 1);
+            break;
+        }
     }
+    files
 }
 
 /// A Delta partition value (its string form in the log) as a value of
@@ -249,27 +452,6 @@ fn partition_value(value: Option<&str>, field: &FieldRef) -> Option<ScalarValue>
         Some(key) => ScalarValue::Dictionary(Box::new(key), Box::new(typed)),
         None => typed,
     })
-}
-
-/// The one parquet file scan under deltalake's plan, if it has exactly one.
-fn single_file_scan(plan: &Arc<dyn ExecutionPlan>) -> Option<&FileScanConfig> {
-    let mut found = Vec::new();
-    collect_scans(plan, &mut found);
-    match found.as_slice() {
-        [one] => Some(*one),
-        _ => None,
-    }
-}
-
-fn collect_scans<'a>(plan: &'a Arc<dyn ExecutionPlan>, found: &mut Vec<&'a FileScanConfig>) {
-    if let Some(exec) = plan.downcast_ref::<DataSourceExec>()
-        && let Some(config) = exec.data_source().downcast_ref::<FileScanConfig>()
-    {
-        found.push(config);
-    }
-    for child in plan.children() {
-        collect_scans(child, found);
-    }
 }
 
 #[cfg(test)]
@@ -314,3 +496,4 @@ mod tests {
         assert!(!plain_type(&DataType::List(Arc::new(Field::new("item", DataType::Int32, true)))));
     }
 }
+

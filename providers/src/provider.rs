@@ -41,7 +41,10 @@ pub struct DeltaTableProvider {
     contract: Option<Arc<ContractBinding>>,
     /// Whether scans add the file-path column (deltalake's plan then stays).
     file_column: bool,
-    parquet_pushdown: bool,
+    /// The dataset's choice; absent, the session's `parquet.pushdown_filters`.
+    parquet_pushdown: Option<bool>,
+    /// deltalake's scan config, for a scan that follows the session's pushdown.
+    delta_config: DeltaScanConfig,
 }
 
 impl DeltaTableProvider {
@@ -61,9 +64,7 @@ impl DeltaTableProvider {
         if let Some(pushdown) = options.parquet_pushdown {
             config = config.with_parquet_pushdown(pushdown);
         }
-        let scan = DeltaScanNext::new(Arc::clone(&table.snapshot), config).map_err(|e| {
-            Error::Delta(format!("cannot read table '{}' at version {}: {e}", table.name, table.version))
-        })?;
+        let scan = delta_scan_of(&table, config.clone())?;
         Ok(DeltaTableProvider {
             table,
             scan: Arc::new(scan),
@@ -72,8 +73,15 @@ impl DeltaTableProvider {
             writes: None,
             contract: None,
             file_column: options.file_column.is_some(),
-            parquet_pushdown: options.parquet_pushdown.unwrap_or(true),
+            parquet_pushdown: options.parquet_pushdown,
+            delta_config: config,
         })
+    }
+
+    /// Whether filters go into the parquet reader: the dataset's choice, or
+    /// the host session's, as for DataFusion's own parquet tables.
+    fn parquet_pushdown(&self, session: &dyn Session) -> bool {
+        self.parquet_pushdown.unwrap_or(session.config().options().execution.parquet.pushdown_filters)
     }
 
     /// Binds the provider to a dataset's contract (no-op for `None`): its scans
@@ -105,18 +113,17 @@ impl DeltaTableProvider {
         &self.table
     }
 
-    /// deltalake's plan, or the plain parquet scan of the same files when the
+    /// The plain parquet scan of the files the filters may match, when the
     /// table needs none of deltalake's transforms (see [`crate::plain_scan`]).
     fn plain(
         &self,
         session: &dyn Session,
-        delta_plan: Arc<dyn ExecutionPlan>,
         projection: Option<&Vec<usize>>,
         filters: &[Expr],
         limit: Option<usize>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
+    ) -> Result<Option<Arc<dyn ExecutionPlan>>> {
         if self.file_column {
-            return Ok(delta_plan);
+            return Ok(None);
         }
         let schema = self.scan.schema();
         let scan = PlainScan {
@@ -125,9 +132,35 @@ impl DeltaTableProvider {
             projection,
             filters,
             limit,
-            parquet_pushdown: self.parquet_pushdown,
+            parquet_pushdown: self.parquet_pushdown(session),
         };
-        Ok(scan.plan(session, &delta_plan)?.unwrap_or(delta_plan))
+        scan.plan(session)
+    }
+
+    /// deltalake-core's own scan: its pruning, its transforms.
+    async fn delta_scan(
+        &self,
+        session: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        // The host's session may be a proxy rebuilt across FFI: plan against one
+        // with the host's config and this table's object stores.
+        let state = SessionStateBuilder::new()
+            .with_config(session.config().clone())
+            .with_runtime_env(Arc::clone(&self.table.runtime_env))
+            .build();
+        // deltalake's own default pushes filters down; the session decides here.
+        let scan = match self.parquet_pushdown {
+            None => Arc::new(delta_scan_of(&self.table, self.delta_config.clone().with_parquet_pushdown(self.parquet_pushdown(session)))?),
+            Some(_) => Arc::clone(&self.scan),
+        };
+        let (projection, filters) = (projection.cloned(), filters.to_vec());
+        self.resolver
+            .on_runtime(async move { scan.scan(&state, projection.as_ref(), &filters, limit).await.map_err(Error::from) })
+            .await
+            .map_err(DataFusionError::from)
     }
 
     /// Accepts `INSERT INTO` / `INSERT OVERWRITE`, as `spec` says.
@@ -158,23 +191,10 @@ impl TableProvider for DeltaTableProvider {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        // The host's session may be a proxy rebuilt across FFI: plan against one
-        // with the host's config and this table's object stores.
-        let state = SessionStateBuilder::new()
-            .with_config(session.config().clone())
-            .with_runtime_env(Arc::clone(&self.table.runtime_env))
-            .build();
-        let scan = Arc::clone(&self.scan);
-        let (owned_projection, owned_filters) = (projection.cloned(), filters.to_vec());
-        let (plan, state) = self
-            .resolver
-            .on_runtime(async move {
-                let plan = scan.scan(&state, owned_projection.as_ref(), &owned_filters, limit).await.map_err(Error::from)?;
-                Ok::<_, Error>((plan, state))
-            })
-            .await
-            .map_err(DataFusionError::from)?;
-        let plan = self.plain(&state, plan, projection, filters, limit)?;
+        let plan = match self.plain(session, projection, filters, limit)? {
+            Some(plain) => plain,
+            None => self.delta_scan(session, projection, filters, limit).await?,
+        };
         // deltalake plans its files as one group and leaves spreading them to the
         // host's optimizer, which cannot reach inside the (leaf) wrapper, or
         // across FFI: spread them here, as DataFusion's own rule would.
@@ -215,6 +235,12 @@ impl TableProvider for DeltaTableProvider {
         crate::write::plan_insert(writes, Some(&self.table), &self.resolver, session, input, insert_op, self.schema())
             .map_err(DataFusionError::from)
     }
+}
+
+/// deltalake-core's scan of `table` under `config`.
+fn delta_scan_of(table: &GatedTable, config: DeltaScanConfig) -> dfpack_common::Result<DeltaScanNext> {
+    DeltaScanNext::new(Arc::clone(&table.snapshot), config)
+        .map_err(|e| Error::Delta(format!("cannot read table '{}' at version {}: {e}", table.name, table.version)))
 }
 
 /// The distinct data files a physical plan will open, and their total size

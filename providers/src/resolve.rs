@@ -23,6 +23,7 @@ use url::Url;
 use crate::config::CachePolicy;
 use crate::gate::{GateReport, Protocol, ProtocolGate, refusal_message};
 use crate::log::LogListing;
+use crate::plain_scan::PlainCache;
 use crate::table::{TableReferenceExt, VersionSpec, describe_delta_error, open_log_store};
 use dfpack_contracts::TableReference;
 
@@ -39,9 +40,8 @@ pub struct GatedTable {
     pub snapshot: Arc<EagerSnapshot>,
     /// Object stores for scans of this table, whatever session the host passes.
     pub runtime_env: Arc<RuntimeEnv>,
-    /// The files as a plain parquet scan needs them, listed on first use
-    /// (`None` inside: the table needs deltalake's transforms).
-    pub plain_files: std::sync::OnceLock<Option<Arc<crate::plain_scan::PlainFiles>>>,
+    /// The files as a plain parquet scan needs them, typed once per version.
+    pub plain: Arc<PlainCache>,
 }
 
 /// A table version the gate refused, with its schema (read from the log), so
@@ -106,6 +106,7 @@ struct Loaded {
     protocol: Protocol,
     commit_time: Option<DateTime<Utc>>,
     snapshot: Arc<EagerSnapshot>,
+    plain: Arc<PlainCache>,
 }
 
 /// Versions kept per table besides the latest; older ones are dropped first.
@@ -257,7 +258,7 @@ impl Resolver {
         }
 
         let snapshot = self.load(&cache, table, at, version).await?;
-        let loaded = Arc::new(Loaded { protocol, commit_time: listing.commit_time(version), snapshot });
+        let loaded = Arc::new(Loaded { protocol, commit_time: listing.commit_time(version), snapshot, plain: Arc::default() });
         if self.policy != CachePolicy::Disabled {
             let mut versions = cache.versions.lock();
             versions.insert(version, Arc::clone(&loaded));
@@ -402,6 +403,6 @@ fn gated(
         log_store: cache.log_store.clone(),
         snapshot: Arc::clone(&loaded.snapshot),
         runtime_env: Arc::clone(&cache.runtime_env),
-        plain_files: std::sync::OnceLock::new(),
+        plain: Arc::clone(&loaded.plain),
     })))
 }

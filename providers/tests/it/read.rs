@@ -261,6 +261,16 @@ async fn a_limit_returns_exactly_the_limit() {
         assert_eq!(last_scan(&env).limit, Some(limit), "the limit reaches the scan");
     }
     assert_eq!(query(&ctx, "SELECT * FROM t LIMIT 100").await.rows.len(), 9);
+    // Each file holds one row: an unfiltered limit opens only the files it needs.
+    for limit in [1usize, 3] {
+        query(&ctx, &format!("SELECT id FROM t LIMIT {limit}")).await;
+        assert_eq!(last_scan(&env).files, limit as u64, "files planned for LIMIT {limit}");
+    }
+    query(&ctx, "SELECT id FROM t WHERE id > 2").await;
+    let filtered = last_scan(&env).files;
+    query(&ctx, "SELECT id FROM t WHERE id > 2 LIMIT 1").await;
+    assert_eq!(last_scan(&env).files, filtered, "a filtered limit cannot stop at the first files");
+    assert!(filtered > 1);
     // Limit after a filter is still exact.
     assert_eq!(query(&ctx, "SELECT * FROM t WHERE id > 2 LIMIT 4").await.rows.len(), 4);
 }
@@ -481,9 +491,121 @@ async fn plain_scan_reads_null_partitions_and_an_added_column_as_deltalake_does(
         ("SELECT id FROM t WHERE p IS NULL", 3),
         ("SELECT id, p FROM t WHERE n IS NULL", 3),
         ("SELECT n, count(*) FROM t GROUP BY n", 3),
+        // Partition filters are exact in the scan (the host drops them), nulls included.
+        ("SELECT id FROM t WHERE p = 'x' OR n IS NULL", 5),
+        ("SELECT id FROM t WHERE n + 1 = 8", 2),
+        ("SELECT id FROM t WHERE p IS NOT NULL AND n IS NULL", 1),
+        ("SELECT id FROM t WHERE coalesce(p, 'none') = 'none'", 3),
     ] {
         let ours = query(&ctx, sql).await;
         assert_eq!(ours.rows.len(), rows, "{sql}: {:?}", ours.rows);
         assert_eq!(ours, query(&reference, sql).await, "{sql}");
+    }
+}
+
+/// The plain scan prunes the table's files itself: for partition, statistics
+/// and mixed predicates it opens exactly the files deltalake-core's own scan
+/// opens, and answers the same rows, with partition values plain or
+/// dictionary-wrapped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_scans_open_the_files_deltalake_core_opens() {
+    use dfpack_providers::{ProtocolGate, ScanOptions};
+    let cases: [(&str, &[&str]); 3] = [
+        (
+            "delta-0.8.0-partitioned",
+            &[
+                "SELECT * FROM t WHERE year = '2021'",
+                "SELECT * FROM t WHERE year = '2020' OR month = '12'",
+                "SELECT * FROM t WHERE month IN ('1', '12') AND value > '3'",
+                "SELECT * FROM t WHERE CAST(day AS INT) > 4",
+                "SELECT value FROM t WHERE value = '4'",
+            ],
+        ),
+        (
+            "delta-2.2.0-partitioned-types",
+            &[
+                "SELECT * FROM t WHERE c1 < 6 AND c2 <> 'b'",
+                "SELECT * FROM t WHERE c3 = 6",
+                "SELECT * FROM t WHERE c1 = 4 OR c3 > 5",
+            ],
+        ),
+        (
+            "cdf-table",
+            &[
+                "SELECT * FROM t WHERE id BETWEEN 2 AND 4",
+                "SELECT * FROM t WHERE birthday = DATE '2023-12-22' AND id < 5",
+                "SELECT * FROM t WHERE name = 'Steve' OR id = 9",
+                "SELECT * FROM t WHERE id > 100",
+            ],
+        ),
+    ];
+    let wrapped = ScanOptions { wrap_partition_values: Some(true), ..ScanOptions::default() };
+    for ((name, queries), options) in cases.into_iter().flat_map(|case| [(case, ScanOptions::default()), (case, wrapped.clone())]) {
+        let path = table_path(name);
+        let env = env(CachePolicy::default());
+        let provider =
+            env.provider(name, &TableReference::local(&path), &ProtocolGate::default(), &options).await.expect("provider");
+        let ctx = SessionContext::new();
+        ctx.register_table("t", provider).expect("register");
+        let reference = reference_context(&path, None).await;
+        assert_eq!(scan_kind(&ctx, "SELECT * FROM t").await, "DataSourceExec", "{name} reads plainly");
+        for sql in queries {
+            let ours = query(&ctx, sql).await;
+            let planned = last_scan(&env).files;
+            let native = reference.sql(sql).await.expect("plan").create_physical_plan().await.expect("physical plan");
+            let (native_files, _) = dfpack_providers::provider::files_read(&native);
+            assert_eq!(planned, native_files, "{name} {options:?}: files planned for {sql}");
+            assert_eq!(scan_kind(&ctx, sql).await, "DataSourceExec", "{name}: {sql} reads plainly");
+            assert_eq!(ours, query(&reference, sql).await, "{name}: {sql}");
+        }
+    }
+}
+
+/// Whether the parquet reader under `sql`'s scan takes its filters.
+async fn parquet_pushdown(ctx: &SessionContext, sql: &str) -> bool {
+    use datafusion::datasource::physical_plan::{FileScanConfig, ParquetSource};
+    use datafusion::datasource::source::DataSourceExec;
+    use datafusion::physical_plan::ExecutionPlan;
+    fn find(plan: &dyn ExecutionPlan) -> Option<bool> {
+        if let Some(exec) = plan.downcast_ref::<DataSourceExec>() {
+            let config = exec.data_source().downcast_ref::<FileScanConfig>()?;
+            let source = config.file_source().downcast_ref::<ParquetSource>()?;
+            return Some(source.table_parquet_options().global.pushdown_filters);
+        }
+        plan.downcast_delegate()
+            .and_then(find)
+            .or_else(|| plan.children().into_iter().find_map(|child| find(child.as_ref())))
+    }
+    let plan = ctx.sql(sql).await.expect("plan").create_physical_plan().await.expect("physical plan");
+    find(plan.as_ref()).unwrap_or_else(|| panic!("no parquet scan under {sql}"))
+}
+
+/// Absent a dataset's `parquet_pushdown`, filters go into the parquet reader
+/// as the host's session says (`datafusion.execution.parquet.pushdown_filters`),
+/// as for DataFusion's own parquet tables, in the plain scan and in
+/// deltalake's; a dataset's choice overrides the session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parquet_pushdown_follows_the_session_unless_the_dataset_sets_it() {
+    use dfpack_providers::{ProtocolGate, ScanOptions};
+    let name = "delta-0.8.0-partitioned";
+    let path = table_path(name);
+    let env = env(CachePolicy::default());
+    let sql = "SELECT value FROM t WHERE value = '4'";
+    let reference = query(&reference_context(&path, None).await, sql).await;
+    for (options, session_off, session_on) in [
+        (ScanOptions::default(), false, true),
+        (ScanOptions { file_column: Some("_file".into()), ..ScanOptions::default() }, false, true),
+        (ScanOptions { parquet_pushdown: Some(true), ..ScanOptions::default() }, true, true),
+        (ScanOptions { parquet_pushdown: Some(false), ..ScanOptions::default() }, false, false),
+    ] {
+        let provider =
+            env.provider(name, &TableReference::local(&path), &ProtocolGate::default(), &options).await.expect("provider");
+        let ctx = SessionContext::new();
+        ctx.register_table("t", provider).expect("register");
+        assert_eq!(parquet_pushdown(&ctx, sql).await, session_off, "{options:?}, DataFusion's default session");
+        assert_eq!(query(&ctx, sql).await, reference, "{options:?}");
+        ctx.sql("SET datafusion.execution.parquet.pushdown_filters = true").await.expect("set").collect().await.expect("set");
+        assert_eq!(parquet_pushdown(&ctx, sql).await, session_on, "{options:?}, pushdown_filters = true");
+        assert_eq!(query(&ctx, sql).await, reference, "{options:?}");
     }
 }

@@ -1423,8 +1423,8 @@ class ProtocolSupport(_Payload):
 
 @dataclass(kw_only=True)
 class ScanOptions(_Payload):
-    """How a Delta dataset is scanned. Each absent property takes deltalake-core's
-    default.
+    """How a Delta dataset is scanned. An absent parquet_pushdown follows the session;
+    the other absent properties take deltalake-core's defaults.
 
     Schema: ``https://dfpack.dev/schemas/scan_options.json``
     """
@@ -1440,7 +1440,11 @@ class ScanOptions(_Payload):
     """Adds a column of this name holding each row's source file path."""
 
     parquet_pushdown: bool | None = None
-    """Pushes filters into the parquet reader (row-group and page pruning)."""
+    """Evaluates filters inside the parquet reader, decoding other columns only for
+    matching rows. Absent: the session's
+    datafusion.execution.parquet.pushdown_filters (off by default), as for
+    DataFusion's own parquet tables.
+    """
 
     wrap_partition_values: bool | None = None
     """Dictionary-encodes partition values."""
