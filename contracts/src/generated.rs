@@ -1482,8 +1482,9 @@ pub struct ScanOptions {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file_column: Option<String>,
     /// Evaluates filters inside the parquet reader, decoding other columns only for matching rows.
-    /// Absent: the session's datafusion.execution.parquet.pushdown_filters (off by default), as for
-    /// DataFusion's own parquet tables.
+    /// Absent: on for a dataset whose reads a contract validates (it checks the rows the filters
+    /// keep), else the session's datafusion.execution.parquet.pushdown_filters (off by default), as
+    /// for DataFusion's own parquet tables.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parquet_pushdown: Option<bool>,
     /// Dictionary-encodes partition values.

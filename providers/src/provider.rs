@@ -79,9 +79,12 @@ impl DeltaTableProvider {
     }
 
     /// Whether filters go into the parquet reader: the dataset's choice, or
-    /// the host session's, as for DataFusion's own parquet tables.
+    /// the host session's, as for DataFusion's own parquet tables. A dataset
+    /// whose reads are validated pushes them down: validation checks the rows
+    /// the scan yields, which should be the rows the query's filters keep.
     fn parquet_pushdown(&self, session: &dyn Session) -> bool {
-        self.parquet_pushdown.unwrap_or(session.config().options().execution.parquet.pushdown_filters)
+        let validated = self.contract.as_ref().and_then(|binding| binding.validation.as_ref()).is_some_and(|policy| policy.enabled);
+        self.parquet_pushdown.unwrap_or(validated || session.config().options().execution.parquet.pushdown_filters)
     }
 
     /// Binds the provider to a dataset's contract (no-op for `None`): its scans

@@ -1441,7 +1441,8 @@ class ScanOptions(_Payload):
 
     parquet_pushdown: bool | None = None
     """Evaluates filters inside the parquet reader, decoding other columns only for
-    matching rows. Absent: the session's
+    matching rows. Absent: on for a dataset whose reads a contract validates (it
+    checks the rows the filters keep), else the session's
     datafusion.execution.parquet.pushdown_filters (off by default), as for
     DataFusion's own parquet tables.
     """
