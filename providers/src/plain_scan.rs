@@ -31,6 +31,7 @@ use datafusion::logical_expr::expr_rewriter::unnormalize_col;
 use datafusion::logical_expr::utils::conjunction;
 use datafusion::physical_optimizer::pruning::{PruningPredicateBuilder, PruningStatistics};
 use datafusion::physical_plan::ExecutionPlan;
+use deltalake_core::kernel::scalars::ScalarExt as _;
 use deltalake_core::logstore::LogStore as _;
 use object_store::ObjectMeta;
 use object_store::path::Path;
@@ -79,7 +80,6 @@ pub struct PlainFiles {
 struct ColumnBounds {
     min: ArrayRef,
     max: ArrayRef,
-    /// Not every log holds null counts deltalake can read.
     nulls: Option<ArrayRef>,
 }
 
@@ -111,6 +111,7 @@ impl PlainFiles {
         let mut located = Vec::with_capacity(log.num_files());
         let mut partition_rows = Vec::with_capacity(log.num_files());
         let mut row_counts = Vec::with_capacity(log.num_files());
+        let mut null_counts = Vec::with_capacity(log.num_files());
         for file in log.iter() {
             // Files outside the table's root (absolute URLs) and deleted rows need deltalake.
             if file.deletion_vector_descriptor().is_some() || file.path().contains("://") {
@@ -133,6 +134,7 @@ impl PlainFiles {
             located.push(object_meta);
             partition_rows.push(values);
             row_counts.push(file.num_records().map(|n| n as u64));
+            null_counts.push(file.null_counts().map(|counts| counts.to_json()));
         }
         let count = located.len();
         let row_counts: ArrayRef = Arc::new(UInt64Array::from(row_counts));
@@ -149,7 +151,15 @@ impl PlainFiles {
             else {
                 continue;
             };
-            let nulls = typed(log.null_counts(&column), &DataType::UInt64);
+            // deltalake reads null counts typed as their column; narrower than
+            // a long, that fails: read them from each file's counts then.
+            let nulls = typed(log.null_counts(&column), &DataType::UInt64).or_else(|| {
+                let counts: UInt64Array = null_counts
+                    .iter()
+                    .map(|counts| counts.as_ref().and_then(|counts| counts.get(field.name())).and_then(serde_json::Value::as_u64))
+                    .collect();
+                Some(Arc::new(counts) as ArrayRef)
+            });
             stats.insert(field.name().clone(), ColumnBounds { min, max, nulls });
         }
 

@@ -536,6 +536,9 @@ async fn plain_scans_open_the_files_deltalake_core_opens() {
                 "SELECT * FROM t WHERE birthday = DATE '2023-12-22' AND id < 5",
                 "SELECT * FROM t WHERE name = 'Steve' OR id = 9",
                 "SELECT * FROM t WHERE id > 100",
+                // Null counts prune too: no file holds a null id.
+                "SELECT * FROM t WHERE id IS NULL",
+                "SELECT * FROM t WHERE name IS NOT NULL AND id < 3",
             ],
         ),
     ];
