@@ -65,6 +65,9 @@ impl PlainCache {
 #[derive(Debug)]
 pub struct PlainFiles {
     table_schema: TableSchema,
+    /// The table and partition schemas as filters are planned against them.
+    table_df_schema: DFSchema,
+    partition_df_schema: DFSchema,
     object_store_url: ObjectStoreUrl,
     /// In log order, with typed partition values and statistics.
     files: Vec<PartitionedFile>,
@@ -80,7 +83,7 @@ pub struct PlainFiles {
 struct ColumnBounds {
     min: ArrayRef,
     max: ArrayRef,
-    nulls: Option<ArrayRef>,
+    nulls: ArrayRef,
 }
 
 impl PlainFiles {
@@ -153,12 +156,12 @@ impl PlainFiles {
             };
             // deltalake reads null counts typed as their column; narrower than
             // a long, that fails: read them from each file's counts then.
-            let nulls = typed(log.null_counts(&column), &DataType::UInt64).or_else(|| {
+            let nulls = typed(log.null_counts(&column), &DataType::UInt64).unwrap_or_else(|| {
                 let counts: UInt64Array = null_counts
                     .iter()
                     .map(|counts| counts.as_ref().and_then(|counts| counts.get(field.name())).and_then(serde_json::Value::as_u64))
                     .collect();
-                Some(Arc::new(counts) as ArrayRef)
+                Arc::new(counts)
             });
             stats.insert(field.name().clone(), ColumnBounds { min, max, nulls });
         }
@@ -175,7 +178,18 @@ impl PlainFiles {
             })
             .collect();
         let partitions = partition_batch(&partition_fields, &partition_rows, count)?;
-        Some(PlainFiles { table_schema, object_store_url, files, partitions, stats, row_counts })
+        let table_df_schema = DFSchema::try_from(Arc::clone(table_schema.table_schema())).ok()?;
+        let partition_df_schema = DFSchema::try_from(partitions.schema()).ok()?;
+        Some(PlainFiles {
+            table_schema,
+            table_df_schema,
+            partition_df_schema,
+            object_store_url,
+            files,
+            partitions,
+            stats,
+            row_counts,
+        })
     }
 
     /// Which files may hold rows matching `filters`: partition-only filters
@@ -184,19 +198,16 @@ impl PlainFiles {
     /// `None` when a filter cannot be planned here.
     fn matching(&self, session: &dyn Session, filters: &[Expr]) -> Result<Option<Vec<bool>>> {
         let mut keep = vec![true; self.files.len()];
-        let partition_schema = DFSchema::try_from(self.partitions.schema())?;
-        let table_schema = DFSchema::try_from(Arc::clone(self.table_schema.table_schema()))?;
-        let partition_names: HashSet<&str> =
-            self.partitions.schema_ref().fields().iter().map(|field| field.name().as_str()).collect();
         let mut by_statistics = Vec::new();
         for filter in filters {
             let columns = filter.column_refs();
-            let partition_only = !columns.is_empty() && columns.iter().all(|c| partition_names.contains(c.name.as_str()));
+            let partition_only =
+                !columns.is_empty() && columns.iter().all(|c| self.partition_df_schema.has_column_with_unqualified_name(&c.name));
             if !partition_only {
                 by_statistics.push(filter.clone());
                 continue;
             }
-            let Ok(physical) = session.create_physical_expr(filter.clone(), &partition_schema) else {
+            let Ok(physical) = session.create_physical_expr(filter.clone(), &self.partition_df_schema) else {
                 return Ok(None);
             };
             let matched = physical.evaluate(&self.partitions)?.into_array(self.files.len())?;
@@ -208,7 +219,7 @@ impl PlainFiles {
             }
         }
         if let Some(predicate) = conjunction(by_statistics)
-            && let Ok(physical) = session.create_physical_expr(predicate, &table_schema)
+            && let Ok(physical) = session.create_physical_expr(predicate, &self.table_df_schema)
             && let Some(pruning) =
                 PruningPredicateBuilder::new().with_file_schema(Arc::clone(self.table_schema.table_schema())).build(physical)
         {
@@ -240,7 +251,7 @@ impl PruningStatistics for PlainFiles {
                 (0..values.len()).map(|i| if values.is_null(i) { rows.is_valid(i).then(|| rows.value(i)) } else { Some(0) }).collect();
             return Some(Arc::new(counts));
         }
-        self.stats.get(&column.name).and_then(|bounds| bounds.nulls.clone())
+        self.stats.get(&column.name).map(|bounds| Arc::clone(&bounds.nulls))
     }
 
     fn row_counts(&self) -> Option<ArrayRef> {
@@ -278,7 +289,7 @@ fn file_statistics(
         .iter()
         .map(|field| match stats.get(field.name()) {
             Some(ColumnBounds { min, max, nulls }) => ColumnStatistics {
-                null_count: match nulls.as_ref().and_then(|nulls| nulls.as_primitive_opt::<UInt64Type>()) {
+                null_count: match nulls.as_primitive_opt::<UInt64Type>() {
                     Some(nulls) if nulls.is_valid(index) => Precision::Exact(nulls.value(index) as usize),
                     _ => Precision::Absent,
                 },
@@ -381,8 +392,7 @@ impl PlainScan<'_> {
             .with_table_parquet_options(parquet)
             .with_parquet_file_reader_factory(Arc::new(CachedParquetFileReaderFactory::new(store, footers)));
         if let Some(predicate) = conjunction(filters) {
-            let df_schema = DFSchema::try_from(Arc::clone(table_schema.table_schema()))?;
-            let Ok(physical) = session.create_physical_expr(predicate, &df_schema) else {
+            let Ok(physical) = session.create_physical_expr(predicate, &listed.table_df_schema) else {
                 return Ok(None);
             };
             source = source.with_predicate(physical).with_pushdown_filters(self.parquet_pushdown);

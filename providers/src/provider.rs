@@ -43,7 +43,7 @@ pub struct DeltaTableProvider {
     file_column: bool,
     /// The dataset's choice; absent, the session's `parquet.pushdown_filters`.
     parquet_pushdown: Option<bool>,
-    /// deltalake's scan config, for a scan that follows the session's pushdown.
+    /// deltalake's scan config, for a scan without pushdown when the session says so.
     delta_config: DeltaScanConfig,
 }
 
@@ -154,10 +154,12 @@ impl DeltaTableProvider {
             .with_config(session.config().clone())
             .with_runtime_env(Arc::clone(&self.table.runtime_env))
             .build();
-        // deltalake's own default pushes filters down; the session decides here.
-        let scan = match self.parquet_pushdown {
-            None => Arc::new(delta_scan_of(&self.table, self.delta_config.clone().with_parquet_pushdown(self.parquet_pushdown(session)))?),
-            Some(_) => Arc::clone(&self.scan),
+        // deltalake's own default pushes filters down: a scan without pushdown is
+        // built only when the session (no dataset choice) turns it off.
+        let scan = if self.parquet_pushdown.is_none() && !self.parquet_pushdown(session) {
+            Arc::new(delta_scan_of(&self.table, self.delta_config.clone().with_parquet_pushdown(false))?)
+        } else {
+            Arc::clone(&self.scan)
         };
         let (projection, filters) = (projection.cloned(), filters.to_vec());
         self.resolver
