@@ -30,7 +30,7 @@ use datafusion::logical_expr::Expr;
 use datafusion::logical_expr::expr_rewriter::unnormalize_col;
 use datafusion::logical_expr::utils::conjunction;
 use datafusion::physical_optimizer::pruning::{PruningPredicateBuilder, PruningStatistics};
-use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties};
 use deltalake_core::kernel::scalars::ScalarExt as _;
 use deltalake_core::logstore::LogStore as _;
 use object_store::ObjectMeta;
@@ -411,13 +411,22 @@ impl PlainScan<'_> {
         let Some(projection) = projection else {
             return Ok(None);
         };
+        let options = session.config().options();
+        let partitions = options.execution.target_partitions;
+        let whole_files = options.optimizer.repartition_file_scans.then(|| whole_file_groups(&files, partitions)).flatten();
         let config = FileScanConfigBuilder::new(listed.object_store_url.clone(), Arc::new(source))
-            .with_file_groups(vec![FileGroup::new(files)])
+            .with_file_groups(whole_files.unwrap_or_else(|| vec![FileGroup::new(files)]))
             .with_statistics(statistics)
             .with_limit(self.limit)
             .with_projection_indices(Some(projection))?
             .build();
-        let plan: Arc<dyn ExecutionPlan> = DataSourceExec::from_data_source(config);
+        let mut plan: Arc<dyn ExecutionPlan> = DataSourceExec::from_data_source(config);
+        if options.optimizer.repartition_file_scans
+            && plan.output_partitioning().partition_count() < partitions
+            && let Some(split) = plan.repartitioned(partitions, options)?
+        {
+            plan = split;
+        }
         // Only a plan that returns exactly the provider's (projected) columns may serve.
         let expected = match self.projection {
             Some(columns) => self.schema.project(columns)?,
@@ -428,6 +437,30 @@ impl PlainScan<'_> {
         }
         Ok(Some(plan))
     }
+}
+
+/// Files spread whole over `partitions` groups (largest first, each into the
+/// lightest group), when that comes within 20% of an even spread; `None`
+/// otherwise, and the files are split into byte ranges instead. A split file
+/// is opened once per range, and a range holding no row group's midpoint
+/// reads nothing: with as many files as partitions, splitting costs an open
+/// and gains no balance.
+fn whole_file_groups(files: &[PartitionedFile], partitions: usize) -> Option<Vec<FileGroup>> {
+    if partitions < 2 || files.len() < partitions {
+        return None;
+    }
+    let mut by_size: Vec<&PartitionedFile> = files.iter().collect();
+    by_size.sort_by_key(|file| std::cmp::Reverse(file.object_meta.size));
+    let mut groups: Vec<(u64, Vec<PartitionedFile>)> = vec![(0, Vec::new()); partitions];
+    for file in by_size {
+        let lightest = groups.iter_mut().min_by_key(|(size, _)| *size)?;
+        lightest.0 += file.object_meta.size;
+        lightest.1.push(file.clone());
+    }
+    let total: u64 = groups.iter().map(|(size, _)| size).sum();
+    let heaviest = groups.iter().map(|(size, _)| *size).max()?;
+    let even = total.div_ceil(partitions as u64);
+    (heaviest.saturating_mul(5) <= even.saturating_mul(6)).then(|| groups.into_iter().map(|(_, files)| FileGroup::new(files)).collect())
 }
 
 /// The first files that together surely hold `limit` rows (all of them when
@@ -515,5 +548,25 @@ mod tests {
         assert!(!plain_type(&DataType::Timestamp(datafusion::arrow::datatypes::TimeUnit::Microsecond, Some("UTC".into()))));
         assert!(!plain_type(&DataType::List(Arc::new(Field::new("item", DataType::Int32, true)))));
     }
-}
 
+    fn sizes(groups: &[FileGroup]) -> Vec<Vec<u64>> {
+        groups.iter().map(|group| group.files().iter().map(|file| file.object_meta.size).collect()).collect()
+    }
+
+    #[test]
+    fn files_spread_whole_when_that_comes_near_even() {
+        let files = |sizes: &[u64]| -> Vec<PartitionedFile> {
+            sizes.iter().enumerate().map(|(i, size)| PartitionedFile::new(format!("f{i}.parquet"), *size)).collect()
+        };
+        // Two files of about the same size on two partitions: one each, none split
+        // (a byte-range split of the first would leave an 813-byte range to open).
+        assert_eq!(sizes(&whole_file_groups(&files(&[841_971, 840_344]), 2).expect("whole")), [vec![841_971], vec![840_344]]);
+        // Largest first, each into the lightest group.
+        assert_eq!(sizes(&whole_file_groups(&files(&[3, 5, 2, 4, 6]), 2).expect("whole")), [vec![6, 3, 2], vec![5, 4]]);
+        // One file dwarfs the rest: whole files cannot come within 20% of even.
+        assert!(whole_file_groups(&files(&[10, 1, 1]), 2).is_none());
+        // Fewer files than partitions, or one partition: byte ranges (or nothing) decide.
+        assert!(whole_file_groups(&files(&[5]), 2).is_none());
+        assert!(whole_file_groups(&files(&[5, 5]), 1).is_none());
+    }
+}

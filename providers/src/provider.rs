@@ -196,17 +196,16 @@ impl TableProvider for DeltaTableProvider {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        // Each scan spreads its files over the session's partitions: the host's
+        // optimizer cannot reach inside the (leaf) wrapper, or across FFI.
         let plan = match self.plain(session, projection, filters, limit)? {
             Some(plain) => plain,
-            None => self.delta_scan(session, projection, filters, limit).await?,
-        };
-        // deltalake plans its files as one group and leaves spreading them to the
-        // host's optimizer, which cannot reach inside the (leaf) wrapper, or
-        // across FFI: spread them here, as DataFusion's own rule would.
-        let options = session.config().options();
-        let plan = match plan.repartitioned(options.execution.target_partitions, options)? {
-            Some(spread) => spread,
-            None => plan,
+            None => {
+                // deltalake plans its files as one group: spread them as DataFusion's own rule would.
+                let plan = self.delta_scan(session, projection, filters, limit).await?;
+                let options = session.config().options();
+                plan.repartitioned(options.execution.target_partitions, options)?.unwrap_or(plan)
+            }
         };
         let (files, bytes) = files_read(&plan);
         self.scans.record(ScanRecord {

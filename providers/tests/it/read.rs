@@ -612,3 +612,65 @@ async fn parquet_pushdown_follows_the_session_unless_the_dataset_sets_it() {
         assert_eq!(query(&ctx, sql).await, reference, "{options:?}");
     }
 }
+
+/// Every file a plain scan reads, as (path, byte range) pairs, by partition.
+async fn planned_ranges(ctx: &SessionContext, sql: &str) -> Vec<Vec<(String, Option<(i64, i64)>)>> {
+    use datafusion::datasource::physical_plan::FileScanConfig;
+    use datafusion::datasource::source::DataSourceExec;
+    use datafusion::physical_plan::ExecutionPlan;
+    fn find(plan: &dyn ExecutionPlan) -> Option<Vec<Vec<(String, Option<(i64, i64)>)>>> {
+        if let Some(exec) = plan.downcast_ref::<DataSourceExec>() {
+            let config = exec.data_source().downcast_ref::<FileScanConfig>()?;
+            let range = |file: &datafusion::datasource::listing::PartitionedFile| file.range.as_ref().map(|r| (r.start, r.end));
+            return Some(
+                config.file_groups.iter().map(|group| group.files().iter().map(|f| (f.object_meta.location.to_string(), range(f))).collect()).collect(),
+            );
+        }
+        plan.downcast_delegate()
+            .and_then(find)
+            .or_else(|| plan.children().into_iter().find_map(|child| find(child.as_ref())))
+    }
+    let plan = ctx.sql(sql).await.expect("plan").create_physical_plan().await.expect("physical plan");
+    find(plan.as_ref()).unwrap_or_else(|| panic!("no file scan under {sql}"))
+}
+
+/// A plain scan spreads whole files over the session's partitions when they
+/// come near even (a split file is opened once per range), and splits files
+/// into byte ranges when there are fewer files than partitions; either way it
+/// reads every row once. (Uneven sizes: the unit test of `whole_file_groups`.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_scans_spread_whole_files_over_partitions_and_split_only_when_needed() {
+    use datafusion::prelude::SessionConfig;
+    let name = "delta-0.8.0-partitioned";
+    let path = table_path(name);
+    let env = env(CachePolicy::default());
+    let provider = env
+        .provider(name, &TableReference::local(&path), &dfpack_providers::ProtocolGate::default(), &dfpack_providers::ScanOptions::default())
+        .await
+        .expect("provider");
+    let reference = reference_context(&path, None).await;
+    let sql = "SELECT year, month, day, value FROM t";
+    let expected = query(&reference, sql).await;
+    let all_files = planned_ranges(&pack_context(&env, name, &TableReference::local(&path)).await, sql).await.concat().len();
+    assert!(all_files >= 4, "{all_files} files");
+
+    // Small files split as soon as they reach a partition's share (min size 0).
+    for (partitions, whole) in [(2, true), (all_files + 2, false)] {
+        let config = SessionConfig::new()
+            .with_target_partitions(partitions)
+            .set_usize("datafusion.optimizer.repartition_file_min_size", 0);
+        let ctx = SessionContext::new_with_config(config);
+        ctx.register_table("t", provider.clone()).expect("register");
+        let groups = planned_ranges(&ctx, sql).await;
+        let ranges: Vec<_> = groups.concat();
+        if whole {
+            assert_eq!(groups.len(), partitions, "{partitions} partitions");
+            assert!(ranges.iter().all(|(_, range)| range.is_none()), "whole files: {ranges:?}");
+            assert_eq!(ranges.len(), all_files, "each file once: {ranges:?}");
+        } else {
+            // More partitions than files: files are split into byte ranges.
+            assert!(ranges.iter().any(|(_, range)| range.is_some()), "byte ranges: {ranges:?}");
+        }
+        assert_eq!(query(&ctx, sql).await, expected, "{partitions} partitions");
+    }
+}
