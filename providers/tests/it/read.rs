@@ -564,23 +564,36 @@ async fn plain_scans_open_the_files_deltalake_core_opens() {
     }
 }
 
-/// Whether the parquet reader under `sql`'s scan takes its filters.
-async fn parquet_pushdown(ctx: &SessionContext, sql: &str) -> bool {
-    use datafusion::datasource::physical_plan::{FileScanConfig, ParquetSource};
+/// What `read` finds in the file scan under `sql`'s physical plan, looking
+/// through the pack's wrappers.
+async fn from_file_scan<T>(
+    ctx: &SessionContext,
+    sql: &str,
+    read: impl Fn(&datafusion::datasource::physical_plan::FileScanConfig) -> Option<T>,
+) -> T {
+    use datafusion::datasource::physical_plan::FileScanConfig;
     use datafusion::datasource::source::DataSourceExec;
     use datafusion::physical_plan::ExecutionPlan;
-    fn find(plan: &dyn ExecutionPlan) -> Option<bool> {
+    fn find<T>(plan: &dyn ExecutionPlan, read: &dyn Fn(&FileScanConfig) -> Option<T>) -> Option<T> {
         if let Some(exec) = plan.downcast_ref::<DataSourceExec>() {
-            let config = exec.data_source().downcast_ref::<FileScanConfig>()?;
-            let source = config.file_source().downcast_ref::<ParquetSource>()?;
-            return Some(source.table_parquet_options().global.pushdown_filters);
+            return read(exec.data_source().downcast_ref::<FileScanConfig>()?);
         }
         plan.downcast_delegate()
-            .and_then(find)
-            .or_else(|| plan.children().into_iter().find_map(|child| find(child.as_ref())))
+            .and_then(|inner| find(inner, read))
+            .or_else(|| plan.children().into_iter().find_map(|child| find(child.as_ref(), read)))
     }
     let plan = ctx.sql(sql).await.expect("plan").create_physical_plan().await.expect("physical plan");
-    find(plan.as_ref()).unwrap_or_else(|| panic!("no parquet scan under {sql}"))
+    find(plan.as_ref(), &read).unwrap_or_else(|| panic!("no file scan under {sql}"))
+}
+
+/// Whether the parquet reader under `sql`'s scan takes its filters.
+async fn parquet_pushdown(ctx: &SessionContext, sql: &str) -> bool {
+    use datafusion::datasource::physical_plan::ParquetSource;
+    from_file_scan(ctx, sql, |config| {
+        let source = config.file_source().downcast_ref::<ParquetSource>()?;
+        Some(source.table_parquet_options().global.pushdown_filters)
+    })
+    .await
 }
 
 /// Absent a dataset's `parquet_pushdown`, filters go into the parquet reader
@@ -615,23 +628,11 @@ async fn parquet_pushdown_follows_the_session_unless_the_dataset_sets_it() {
 
 /// Every file a plain scan reads, as (path, byte range) pairs, by partition.
 async fn planned_ranges(ctx: &SessionContext, sql: &str) -> Vec<Vec<(String, Option<(i64, i64)>)>> {
-    use datafusion::datasource::physical_plan::FileScanConfig;
-    use datafusion::datasource::source::DataSourceExec;
-    use datafusion::physical_plan::ExecutionPlan;
-    fn find(plan: &dyn ExecutionPlan) -> Option<Vec<Vec<(String, Option<(i64, i64)>)>>> {
-        if let Some(exec) = plan.downcast_ref::<DataSourceExec>() {
-            let config = exec.data_source().downcast_ref::<FileScanConfig>()?;
-            let range = |file: &datafusion::datasource::listing::PartitionedFile| file.range.as_ref().map(|r| (r.start, r.end));
-            return Some(
-                config.file_groups.iter().map(|group| group.files().iter().map(|f| (f.object_meta.location.to_string(), range(f))).collect()).collect(),
-            );
-        }
-        plan.downcast_delegate()
-            .and_then(find)
-            .or_else(|| plan.children().into_iter().find_map(|child| find(child.as_ref())))
-    }
-    let plan = ctx.sql(sql).await.expect("plan").create_physical_plan().await.expect("physical plan");
-    find(plan.as_ref()).unwrap_or_else(|| panic!("no file scan under {sql}"))
+    from_file_scan(ctx, sql, |config| {
+        let range = |file: &datafusion::datasource::listing::PartitionedFile| file.range.as_ref().map(|r| (r.start, r.end));
+        Some(config.file_groups.iter().map(|group| group.files().iter().map(|f| (f.object_meta.location.to_string(), range(f))).collect()).collect())
+    })
+    .await
 }
 
 /// A plain scan spreads whole files over the session's partitions when they
