@@ -204,7 +204,11 @@ impl TableProvider for DeltaTableProvider {
                 // deltalake plans its files as one group: spread them as DataFusion's own rule would.
                 let plan = self.delta_scan(session, projection, filters, limit).await?;
                 let options = session.config().options();
-                plan.repartitioned(options.execution.target_partitions, options)?.unwrap_or(plan)
+                if options.optimizer.repartition_file_scans {
+                    plan.repartitioned(options.execution.target_partitions, options)?.unwrap_or(plan)
+                } else {
+                    plan
+                }
             }
         };
         let (files, bytes) = files_read(&plan);

@@ -639,8 +639,10 @@ async fn planned_ranges(ctx: &SessionContext, sql: &str) -> Vec<Vec<(String, Opt
 /// come near even (a split file is opened once per range), and splits files
 /// into byte ranges when there are fewer files than partitions; either way it
 /// reads every row once. (Uneven sizes: the unit test of `whole_file_groups`.)
+/// Like DataFusion's own scans, none spreads when `repartition_file_scans` is off.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_scans_spread_whole_files_over_partitions_and_split_only_when_needed() {
+    use datafusion::physical_plan::ExecutionPlanProperties;
     use datafusion::prelude::SessionConfig;
     let name = "delta-0.8.0-partitioned";
     let path = table_path(name);
@@ -673,5 +675,22 @@ async fn plain_scans_spread_whole_files_over_partitions_and_split_only_when_need
             assert!(ranges.iter().any(|(_, range)| range.is_some()), "byte ranges: {ranges:?}");
         }
         assert_eq!(query(&ctx, sql).await, expected, "{partitions} partitions");
+    }
+
+    // `repartition_file_scans = false` keeps every file of a scan in one
+    // partition, plain (this table) or deltalake's (column mapping).
+    for name in [name, "table_with_column_mapping"] {
+        let config = SessionConfig::new()
+            .with_target_partitions(2)
+            .set_usize("datafusion.optimizer.repartition_file_min_size", 0)
+            .set_bool("datafusion.optimizer.repartition_file_scans", false);
+        let ctx = SessionContext::new_with_config(config);
+        let provider = env
+            .provider(name, &TableReference::local(table_path(name)), &dfpack_providers::ProtocolGate::default(), &dfpack_providers::ScanOptions::default())
+            .await
+            .expect("provider");
+        ctx.register_table("t", provider).expect("register");
+        let plan = ctx.sql("SELECT * FROM t").await.expect("plan").create_physical_plan().await.expect("physical plan");
+        assert_eq!(plan.output_partitioning().partition_count(), 1, "{name}");
     }
 }
