@@ -30,7 +30,7 @@ use datafusion::logical_expr::Expr;
 use datafusion::logical_expr::expr_rewriter::unnormalize_col;
 use datafusion::logical_expr::utils::conjunction;
 use datafusion::physical_optimizer::pruning::{PruningPredicateBuilder, PruningStatistics};
-use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties};
+use datafusion::physical_plan::ExecutionPlan;
 use deltalake_core::kernel::scalars::ScalarExt as _;
 use deltalake_core::logstore::LogStore as _;
 use object_store::ObjectMeta;
@@ -420,13 +420,7 @@ impl PlainScan<'_> {
             .with_limit(self.limit)
             .with_projection_indices(Some(projection))?
             .build();
-        let mut plan: Arc<dyn ExecutionPlan> = DataSourceExec::from_data_source(config);
-        if options.optimizer.repartition_file_scans
-            && plan.output_partitioning().partition_count() < partitions
-            && let Some(split) = plan.repartitioned(partitions, options)?
-        {
-            plan = split;
-        }
+        let plan: Arc<dyn ExecutionPlan> = DataSourceExec::from_data_source(config);
         // Only a plan that returns exactly the provider's (projected) columns may serve.
         let expected = match self.projection {
             Some(columns) => self.schema.project(columns)?,
@@ -441,7 +435,7 @@ impl PlainScan<'_> {
 
 /// Files spread whole over `partitions` groups (largest first, each into the
 /// lightest group), when that comes within 20% of an even spread; `None`
-/// otherwise, and the files are split into byte ranges instead. A split file
+/// otherwise, and the provider splits them into byte ranges instead. A split file
 /// is opened once per range, and a range holding no row group's midpoint
 /// reads nothing: with as many files as partitions, splitting costs an open
 /// and gains no balance.

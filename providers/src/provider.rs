@@ -11,7 +11,7 @@ use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::SessionStateBuilder;
 use datafusion::logical_expr::dml::InsertOp;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
-use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties};
 use deltalake_core::delta_datafusion::{DeltaScanConfig, DeltaScanNext};
 use dfpack_common::Error;
 use dfpack_contract_check::{ContractBinding, ContractBoundExec};
@@ -43,7 +43,7 @@ pub struct DeltaTableProvider {
     file_column: bool,
     /// The dataset's choice; absent, the session's `parquet.pushdown_filters`.
     parquet_pushdown: Option<bool>,
-    /// deltalake's scan config, for a scan without pushdown when the session says so.
+    /// deltalake's scan config (that of `scan`), for a scan whose pushdown differs.
     delta_config: DeltaScanConfig,
 }
 
@@ -61,9 +61,8 @@ impl DeltaTableProvider {
         if let Some(wrap) = options.wrap_partition_values {
             config = config.with_wrap_partition_values(wrap);
         }
-        if let Some(pushdown) = options.parquet_pushdown {
-            config = config.with_parquet_pushdown(pushdown);
-        }
+        // Absent the dataset's choice, as DataFusion's default session reads parquet.
+        config = config.with_parquet_pushdown(options.parquet_pushdown.unwrap_or(false));
         let scan = delta_scan_of(&table, config.clone())?;
         Ok(DeltaTableProvider {
             table,
@@ -154,12 +153,13 @@ impl DeltaTableProvider {
             .with_config(session.config().clone())
             .with_runtime_env(Arc::clone(&self.table.runtime_env))
             .build();
-        // deltalake's own default pushes filters down: a scan without pushdown is
-        // built only when the session (no dataset choice) turns it off.
-        let scan = if self.parquet_pushdown.is_none() && !self.parquet_pushdown(session) {
-            Arc::new(delta_scan_of(&self.table, self.delta_config.clone().with_parquet_pushdown(false))?)
-        } else {
+        // Another scan is built only when this query's pushdown differs from the
+        // provider's (a session or a validated dataset that turns it on).
+        let pushdown = self.parquet_pushdown(session);
+        let scan = if pushdown == self.delta_config.enable_parquet_pushdown {
             Arc::clone(&self.scan)
+        } else {
+            Arc::new(delta_scan_of(&self.table, self.delta_config.clone().with_parquet_pushdown(pushdown))?)
         };
         let (projection, filters) = (projection.cloned(), filters.to_vec());
         self.resolver
@@ -196,20 +196,20 @@ impl TableProvider for DeltaTableProvider {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        // Each scan spreads its files over the session's partitions: the host's
-        // optimizer cannot reach inside the (leaf) wrapper, or across FFI.
         let plan = match self.plain(session, projection, filters, limit)? {
             Some(plain) => plain,
-            None => {
-                // deltalake plans its files as one group: spread them as DataFusion's own rule would.
-                let plan = self.delta_scan(session, projection, filters, limit).await?;
-                let options = session.config().options();
-                if options.optimizer.repartition_file_scans {
-                    plan.repartitioned(options.execution.target_partitions, options)?.unwrap_or(plan)
-                } else {
-                    plan
-                }
-            }
+            None => self.delta_scan(session, projection, filters, limit).await?,
+        };
+        // The host's optimizer cannot reach inside the (leaf) wrapper, or across
+        // FFI: a scan planned in fewer groups than the session's partitions (all
+        // of deltalake's, a plain one whose files do not spread whole) is split
+        // into byte ranges here, as DataFusion's own rule would.
+        let options = session.config().options();
+        let partitions = options.execution.target_partitions;
+        let plan = if options.optimizer.repartition_file_scans && plan.output_partitioning().partition_count() < partitions {
+            plan.repartitioned(partitions, options)?.unwrap_or(plan)
+        } else {
+            plan
         };
         let (files, bytes) = files_read(&plan);
         self.scans.record(ScanRecord {
