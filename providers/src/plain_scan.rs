@@ -9,7 +9,7 @@
 //! itself on each query, and reads the files left with DataFusion's own
 //! parquet scan, as a `ListingTable` does. Any other table keeps deltalake's scan.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch, RecordBatchOptions, UInt64Array, new_empty_array};
@@ -76,6 +76,24 @@ pub struct PlainFiles {
     /// Per file column, each file's statistics (a null: unknown).
     stats: HashMap<String, ColumnBounds>,
     row_counts: ArrayRef,
+    /// The last few filter sets' answers, newest last: a query repeated (a
+    /// dashboard's) skips planning and evaluating its pruning again.
+    matched: Mutex<VecDeque<(MatchKey, Kept)>>,
+}
+
+/// Per file, whether a filter set keeps it; `None` when a filter cannot be
+/// planned here.
+type Kept = Option<Arc<[bool]>>;
+
+/// Filter sets whose answers are remembered per table version and schema.
+const MATCHES_KEPT: usize = 8;
+
+/// What decides which files a filter set keeps: the filters, and the session
+/// time zone that casts of text to timestamps in them are evaluated in.
+#[derive(Debug, PartialEq)]
+struct MatchKey {
+    filters: Vec<Expr>,
+    time_zone: Option<String>,
 }
 
 /// One column's statistics across the files, one entry per file.
@@ -189,7 +207,30 @@ impl PlainFiles {
             partitions,
             stats,
             row_counts,
+            matched: Mutex::new(VecDeque::new()),
         })
+    }
+
+    /// [`matching`](Self::matching), remembered for filter sets that are not
+    /// volatile (`random()` answers anew each time).
+    fn matching_remembered(&self, session: &dyn Session, filters: &[Expr]) -> Result<Kept> {
+        if filters.iter().any(Expr::is_volatile) {
+            return Ok(self.matching(session, filters)?.map(Arc::from));
+        }
+        let key = MatchKey {
+            filters: filters.to_vec(),
+            time_zone: session.config().options().execution.time_zone.clone(),
+        };
+        if let Some((_, keep)) = self.matched.lock().iter().find(|(known, _)| *known == key) {
+            return Ok(keep.clone());
+        }
+        let keep: Kept = self.matching(session, filters)?.map(Arc::from);
+        let mut matched = self.matched.lock();
+        if matched.len() == MATCHES_KEPT {
+            matched.pop_front();
+        }
+        matched.push_back((key, keep.clone()));
+        Ok(keep)
     }
 
     /// Which files may hold rows matching `filters`: partition-only filters
@@ -370,11 +411,11 @@ impl PlainScan<'_> {
         };
         // Filters may name the table; the file and partition schemas do not.
         let filters: Vec<Expr> = self.filters.iter().cloned().map(unnormalize_col).collect();
-        let Some(keep) = listed.matching(session, &filters)? else {
+        let Some(keep) = listed.matching_remembered(session, &filters)? else {
             return Ok(None);
         };
         let mut files: Vec<PartitionedFile> =
-            listed.files.iter().zip(&keep).filter(|(_, keep)| **keep).map(|(file, _)| file.clone()).collect();
+            listed.files.iter().zip(keep.iter()).filter(|(_, keep)| **keep).map(|(file, _)| file.clone()).collect();
         if filters.is_empty()
             && let Some(limit) = self.limit
         {

@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -81,12 +82,37 @@ pub struct Resolver {
     runtime: Handle,
     policy: CachePolicy,
     tables: Mutex<HashMap<CacheKey, Arc<TableCache>>>,
+    /// The same caches by the reference as written (an absolute path or a
+    /// URL, with its options), found without building a log store: for a
+    /// cloud table that builds an HTTP client, on every query otherwise.
+    by_reference: Mutex<HashMap<ReferenceKey, Arc<TableCache>>>,
+    log_stores_opened: AtomicUsize,
 }
 
+/// A table by its normalized location: every spelling of it shares one cache.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct CacheKey {
     url: Url,
     storage_options: BTreeMap<String, String>,
+}
+
+/// A table by the location its reference spells.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ReferenceKey {
+    uri: String,
+    storage_options: BTreeMap<String, String>,
+}
+
+impl ReferenceKey {
+    /// `None` for a relative path: it names another table once the working
+    /// directory changes, so it is normalized every time.
+    fn of(table: &TableReference) -> Option<ReferenceKey> {
+        let absolute = table.uri.contains("://") || std::path::Path::new(&table.uri).is_absolute();
+        absolute.then(|| ReferenceKey {
+            uri: table.uri.clone(),
+            storage_options: table.storage_options.clone().unwrap_or_default(),
+        })
+    }
 }
 
 /// What is cached of one table: its log store, the versions loaded, and a
@@ -114,7 +140,19 @@ const PINNED_VERSIONS_KEPT: usize = 8;
 
 impl Resolver {
     pub fn new(runtime: Handle, policy: CachePolicy) -> Arc<Resolver> {
-        Arc::new(Resolver { runtime, policy, tables: Mutex::new(HashMap::new()) })
+        Arc::new(Resolver {
+            runtime,
+            policy,
+            tables: Mutex::new(HashMap::new()),
+            by_reference: Mutex::new(HashMap::new()),
+            log_stores_opened: AtomicUsize::new(0),
+        })
+    }
+
+    /// How many log stores this resolver has built: one per table location
+    /// while the cache is on, whatever the number of queries.
+    pub fn log_stores_opened(&self) -> usize {
+        self.log_stores_opened.load(Ordering::Relaxed)
     }
 
     /// Runs `future` on the pack's runtime: deltalake's IO needs a reactor,
@@ -294,34 +332,53 @@ impl Resolver {
     }
 
     fn table_cache(&self, table: &TableReference) -> Result<Arc<TableCache>> {
+        let caching = self.policy != CachePolicy::Disabled;
+        let reference = ReferenceKey::of(table).filter(|_| caching);
+        if let Some(cache) = reference.as_ref().and_then(|key| self.by_reference.lock().get(key).cloned()) {
+            return Ok(cache);
+        }
         let log_store = open_log_store(table)?;
-        // Absent and empty storage options are one key.
+        self.log_stores_opened.fetch_add(1, Ordering::Relaxed);
+        // Absent and empty storage options are one key (as in `ReferenceKey`).
         let storage_options = table.storage_options.clone().unwrap_or_default();
         let key = CacheKey { url: log_store.root_url().clone(), storage_options };
-        let mut tables = self.tables.lock();
-        if let Some(cache) = tables.get(&key) {
-            return Ok(Arc::clone(cache));
-        }
-        let runtime_env = RuntimeEnvBuilder::new().build_arc().map_err(|e| Error::Internal(e.to_string()))?;
-        let root = log_store.root_url();
-        let store_url = format!("{}://{}", root.scheme(), &root[url::Position::BeforeHost..url::Position::AfterPort]);
-        let store_url = Url::parse(&store_url).map_err(|e| Error::Internal(format!("object store URL {store_url}: {e}")))?;
-        runtime_env.register_object_store(&store_url, log_store.root_object_store(None));
-        let cache = Arc::new(TableCache {
-            log_store,
-            runtime_env,
-            versions: Mutex::new(BTreeMap::new()),
-            latest: Mutex::new(None),
-            follower: tokio::sync::Mutex::new(None),
-        });
-        if self.policy != CachePolicy::Disabled {
-            tables.insert(key, Arc::clone(&cache));
+        let cache = {
+            let mut tables = self.tables.lock();
+            match tables.get(&key) {
+                Some(cache) => Arc::clone(cache),
+                None => {
+                    let cache = Arc::new(TableCache::new(log_store)?);
+                    if caching {
+                        tables.insert(key, Arc::clone(&cache));
+                    }
+                    cache
+                }
+            }
+        };
+        if let Some(reference) = reference {
+            self.by_reference.lock().insert(reference, Arc::clone(&cache));
         }
         Ok(cache)
     }
 }
 
 impl TableCache {
+    /// A table's cache, empty, with object stores for its scans.
+    fn new(log_store: LogStoreRef) -> Result<TableCache> {
+        let runtime_env = RuntimeEnvBuilder::new().build_arc().map_err(|e| Error::Internal(e.to_string()))?;
+        let root = log_store.root_url();
+        let store_url = format!("{}://{}", root.scheme(), &root[url::Position::BeforeHost..url::Position::AfterPort]);
+        let store_url = Url::parse(&store_url).map_err(|e| Error::Internal(format!("object store URL {store_url}: {e}")))?;
+        runtime_env.register_object_store(&store_url, log_store.root_object_store(None));
+        Ok(TableCache {
+            log_store,
+            runtime_env,
+            versions: Mutex::new(BTreeMap::new()),
+            latest: Mutex::new(None),
+            follower: tokio::sync::Mutex::new(None),
+        })
+    }
+
     /// The latest version last seen, when it is still loaded.
     fn cached_latest(&self) -> Option<(u64, Arc<Loaded>)> {
         let (version, _) = (*self.latest.lock())?;

@@ -143,6 +143,56 @@ async fn disabled_reads_the_log_afresh_every_time() {
     assert_eq!(ids(&env, &latest).await, ["100", "5", "7", "9"]);
 }
 
+/// While the cache is on, a table's log store is built once: later queries
+/// find the table by its reference as written (for a cloud table, building a
+/// log store builds an HTTP client). Another spelling of the same location is
+/// normalized once and then shares the table's cache; a relative path is
+/// normalized every time, since it depends on the working directory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cached_table_builds_its_log_store_once_per_spelling() {
+    let (_dir, path) = copy_table("simple_table");
+    let env = env(CachePolicy::CheckEveryQuery);
+    let by_path = TableReference::local(&path);
+    let first = resolve(&env, &by_path).await;
+    for _ in 0..3 {
+        resolve(&env, &by_path).await;
+    }
+    assert_eq!(ids(&env, &by_path).await, ["5", "7", "9"]);
+    assert_eq!(env.resolver.log_stores_opened(), 1, "one log store for every query of one reference");
+
+    let by_url = TableReference::local(format!("file://{path}"));
+    let other = resolve(&env, &by_url).await;
+    resolve(&env, &by_url).await;
+    assert!(Arc::ptr_eq(&first.snapshot, &other.snapshot), "both spellings share the cache");
+    assert_eq!(env.resolver.log_stores_opened(), 2, "the new spelling is normalized once");
+
+    let cwd = std::env::current_dir().expect("a working directory");
+    let relative = pathdiff(&path, &cwd);
+    let by_relative = TableReference::local(relative);
+    let again = resolve(&env, &by_relative).await;
+    resolve(&env, &by_relative).await;
+    assert!(Arc::ptr_eq(&first.snapshot, &again.snapshot), "a relative path still finds the cache");
+    assert_eq!(env.resolver.log_stores_opened(), 4, "a relative path is normalized on each resolution");
+
+    let uncached = crate::common::env(CachePolicy::Disabled);
+    resolve(&uncached, &by_path).await;
+    resolve(&uncached, &by_path).await;
+    assert_eq!(uncached.resolver.log_stores_opened(), 2, "with the cache off every resolution starts afresh");
+}
+
+/// `path` relative to `base` (both absolute), through `..` as needed.
+fn pathdiff(path: &str, base: &std::path::Path) -> String {
+    let path = std::path::Path::new(path);
+    let common = path.components().zip(base.components()).take_while(|(a, b)| a == b).count();
+    let ups = base.components().count() - common;
+    let mut relative = std::path::PathBuf::new();
+    for _ in 0..ups {
+        relative.push("..");
+    }
+    relative.extend(path.components().skip(common));
+    relative.to_string_lossy().into_owned()
+}
+
 /// Pinned versions are evicted oldest first; the latest is never evicted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_latest_survives_the_eviction_of_pinned_versions() {
