@@ -101,17 +101,24 @@ impl ExecutionPlan for TableRuntimeExec {
             .build_arc()?;
         let config = context.session_config().clone();
         let batch_rows = config.batch_size().max(SCAN_BATCH_ROWS);
-        let context = Arc::new(TaskContext::new(
-            context.task_id(),
-            context.session_id(),
-            config.with_batch_size(batch_rows),
-            context.scalar_functions().clone(),
-            context.higher_order_functions().clone(),
-            context.aggregate_functions().clone(),
-            context.window_functions().clone(),
-            runtime_env,
-        ));
-        self.inner.execute(partition, context)
+        let config = config.with_batch_size(batch_rows);
+        let context = match Arc::try_unwrap(context) {
+            // Across FFI each partition's context is its own, rebuilt from the
+            // host's: it is reused, and its function maps (the host's hundreds
+            // of functions) are not copied again.
+            Ok(owned) => owned.with_session_config(config).with_runtime(runtime_env),
+            Err(shared) => TaskContext::new(
+                shared.task_id(),
+                shared.session_id(),
+                config,
+                shared.scalar_functions().clone(),
+                shared.higher_order_functions().clone(),
+                shared.aggregate_functions().clone(),
+                shared.window_functions().clone(),
+                runtime_env,
+            ),
+        };
+        self.inner.execute(partition, Arc::new(context))
     }
 
     fn supports_limit_pushdown(&self) -> bool {

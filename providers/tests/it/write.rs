@@ -325,4 +325,30 @@ async fn scans_read_batches_of_at_least_scan_batch_rows() {
     let largest = batches.iter().map(|b| b.num_rows()).max().unwrap_or(0);
     assert!(largest > 8192, "a scan batch of {largest} rows: the session's 8192 was not raised");
     assert!(largest <= SCAN_BATCH_ROWS, "a scan batch of {largest} rows");
+
+    // The scan executed directly, each partition with a context of its own
+    // (as across FFI, where the scan reuses it) and with one context shared
+    // (as in a native host, where the scan copies it): both raise the batch size.
+    use std::sync::Arc;
+
+    use datafusion::execution::TaskContext;
+    use futures::TryStreamExt;
+    let small_batches = || TaskContext::default().with_session_config(SessionConfig::new().with_batch_size(8192));
+    let shared = Arc::new(small_batches());
+    for own_context in [true, false] {
+        // A plan of its own too: DataFusion's file scans share out their files once per plan.
+        let mut scan = ctx.sql("SELECT id FROM delta.default.t").await.unwrap().create_physical_plan().await.unwrap();
+        while let Some(child) = scan.children().first().map(|child| Arc::clone(*child)) {
+            scan = child;
+        }
+        let mut sizes = Vec::new();
+        for partition in 0..scan.properties().partitioning.partition_count() {
+            let context = if own_context { Arc::new(small_batches()) } else { Arc::clone(&shared) };
+            let batches: Vec<_> = scan.execute(partition, context).unwrap().try_collect().await.unwrap();
+            sizes.extend(batches.iter().map(|batch| batch.num_rows()));
+        }
+        assert_eq!(sizes.iter().sum::<usize>(), rows, "own context: {own_context}");
+        let largest = sizes.iter().copied().max().unwrap_or(0);
+        assert!(largest > 8192 && largest <= SCAN_BATCH_ROWS, "own context: {own_context}: a batch of {largest} rows");
+    }
 }
