@@ -99,9 +99,8 @@ impl ExecutionPlan for TableRuntimeExec {
         let runtime_env = RuntimeEnvBuilder::from_runtime_env(&context.runtime_env())
             .with_object_store_registry(Arc::clone(&self.runtime_env.object_store_registry))
             .build_arc()?;
-        let config = context.session_config().clone();
-        let batch_rows = config.batch_size().max(SCAN_BATCH_ROWS);
-        let config = config.with_batch_size(batch_rows);
+        let batch_rows = context.session_config().batch_size().max(SCAN_BATCH_ROWS);
+        let config = context.session_config().clone().with_batch_size(batch_rows);
         let context = match Arc::try_unwrap(context) {
             // Across FFI each partition's context is its own, rebuilt from the
             // host's: it is reused, and its function maps (the host's hundreds

@@ -226,10 +226,13 @@ impl PlainFiles {
         }
         let keep: Kept = self.matching(session, filters)?.map(Arc::from);
         let mut matched = self.matched.lock();
-        if matched.len() == MATCHES_KEPT {
-            matched.pop_front();
+        // A concurrent query may have remembered the same set meanwhile.
+        if !matched.iter().any(|(known, _)| *known == key) {
+            if matched.len() == MATCHES_KEPT {
+                matched.pop_front();
+            }
+            matched.push_back((key, keep.clone()));
         }
-        matched.push_back((key, keep.clone()));
         Ok(keep)
     }
 

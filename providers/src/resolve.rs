@@ -108,11 +108,13 @@ impl ReferenceKey {
     /// directory changes, so it is normalized every time.
     fn of(table: &TableReference) -> Option<ReferenceKey> {
         let absolute = table.uri.contains("://") || std::path::Path::new(&table.uri).is_absolute();
-        absolute.then(|| ReferenceKey {
-            uri: table.uri.clone(),
-            storage_options: table.storage_options.clone().unwrap_or_default(),
-        })
+        absolute.then(|| ReferenceKey { uri: table.uri.clone(), storage_options: storage_options_key(table) })
     }
+}
+
+/// A table's storage options as a cache key: absent and empty are one key.
+fn storage_options_key(table: &TableReference) -> BTreeMap<String, String> {
+    table.storage_options.clone().unwrap_or_default()
 }
 
 /// What is cached of one table: its log store, the versions loaded, and a
@@ -339,9 +341,7 @@ impl Resolver {
         }
         let log_store = open_log_store(table)?;
         self.log_stores_opened.fetch_add(1, Ordering::Relaxed);
-        // Absent and empty storage options are one key (as in `ReferenceKey`).
-        let storage_options = table.storage_options.clone().unwrap_or_default();
-        let key = CacheKey { url: log_store.root_url().clone(), storage_options };
+        let key = CacheKey { url: log_store.root_url().clone(), storage_options: storage_options_key(table) };
         let cache = {
             let mut tables = self.tables.lock();
             match tables.get(&key) {
